@@ -13,11 +13,7 @@ let package = Package(
     name: "vps",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "vps", targets: ["vps"]),
         .library(name: "VPSCore", targets: ["VPSCore"]),
-        .library(name: "VPSVideo", targets: ["VPSVideo"]),
-        .library(name: "VPSMotion", targets: ["VPSMotion"]),
-        .library(name: "VPSPipeline", targets: ["VPSPipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,35 +27,9 @@ let package = Package(
             pkgConfig: "libavformat libavcodec libswscale libavutil",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]
         ),
-        .target(
-            name: "CVBridge",
-            cxxSettings: openCVInclude,
-            linkerSettings: [
-                .linkedLibrary("opencv_core"),
-                .linkedLibrary("opencv_imgproc"),
-                .linkedLibrary("opencv_video"),
-            ]
-        ),
 
         // MARK: libraries, in data-path order
         .target(name: "VPSCore"),
-        .target(name: "VPSVideo", dependencies: ["VPSCore", "CFFmpeg"]),
-        .target(name: "VPSMotion", dependencies: ["VPSCore", "CVBridge"]),
-        .target(name: "VPSPipeline", dependencies: [
-            "VPSCore", "VPSVideo", "VPSMotion",
-            .product(name: "Yams", package: "Yams"),
-        ]),
-        .target(name: "VPSCommands", dependencies: [
-            "VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .executableTarget(name: "vps", dependencies: ["VPSCommands"]),
-
-        // MARK: tests
-        .testTarget(name: "VPSVideoTests", dependencies: ["VPSVideo", "TestSupport"]),
-        .testTarget(name: "VPSMotionTests", dependencies: ["VPSMotion", "VPSVideo", "TestSupport"]),
-        .testTarget(name: "VPSPipelineTests", dependencies: ["VPSPipeline", "TestSupport"]),
-        .testTarget(name: "VPSCommandsTests", dependencies: ["vps", "VPSVideo", "TestSupport"]),
-        .target(name: "TestSupport", dependencies: ["VPSCore", "VPSVideo"], path: "Tests/TestSupport"),
+        // (further targets are added as their sources land)
     ]
 )
