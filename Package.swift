@@ -14,6 +14,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "VPSCore", targets: ["VPSCore"]),
+        .library(name: "VPSTensor", targets: ["VPSTensor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,8 +29,14 @@ let package = Package(
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]
         ),
 
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+
         // MARK: libraries, in data-path order
         .target(name: "VPSCore"),
+        .target(name: "VPSTensor", dependencies: ["CDNNL"]),
         // (further targets are added as their sources land)
+
+        // MARK: tests
+        .testTarget(name: "VPSTensorTests", dependencies: ["VPSTensor"]),
     ]
 )

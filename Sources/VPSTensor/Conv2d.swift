@@ -1,0 +1,146 @@
+import CDNNL
+import Foundation
+
+/// A 2-D convolution (or transposed convolution) on oneDNN, with bias and
+/// optional fused residual add and ReLU.
+///
+/// Activations are NHWC `Tensor`s. Weights are given once in torch's layout
+/// (OIHW for a convolution, IOHW for a transposed one) and reordered into
+/// oneDNN's preferred blocked layout the first time a shape is seen. A
+/// primitive is created once per input shape and reused.
+public final class Conv2d: @unchecked Sendable {
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernel: Int
+    public let stride: Int
+    public let padding: Int
+    public let dilation: Int
+    /// A transposed convolution (torch `ConvTranspose2d`).
+    public let transposed: Bool
+    /// ReLU applied after bias (and after the residual, if any).
+    public let relu: Bool
+    /// Multiply-adds per output element, for FLOP accounting.
+    public var macsPerOutput: Int { inChannels * kernel * kernel }
+
+    private let weight: [Float]
+    private let biasBuffer: AlignedBuffer
+    private var plans: [PlanKey: Plan] = [:]
+    private var packedWeights: [(MemoryDesc, AlignedBuffer)] = []
+    private let lock = NSLock()
+
+    private struct PlanKey: Hashable { var n, h, w: Int; var sum: Bool }
+    private final class Plan {
+        let prim: DNNLPrimitive
+        let src: DNNLMemory, dst: DNNLMemory, wei: DNNLMemory, bia: DNNLMemory
+        let weights: AlignedBuffer
+        init(prim: DNNLPrimitive, src: DNNLMemory, dst: DNNLMemory, wei: DNNLMemory, bia: DNNLMemory, weights: AlignedBuffer) {
+            self.prim = prim; self.src = src; self.dst = dst; self.wei = wei; self.bia = bia; self.weights = weights
+        }
+    }
+
+    /// - Parameters:
+    ///   - weight: OIHW (`transposed == false`) or IOHW (`transposed == true`), `out·in·k·k` values.
+    ///   - bias: `outChannels` values, or nil for none.
+    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+                dilation: Int = 1, transposed: Bool = false, relu: Bool = false,
+                weight: [Float], bias: [Float]?) {
+        precondition(weight.count == inChannels * outChannels * kernel * kernel,
+                     "conv weight has \(weight.count) values, expected \(outChannels)x\(inChannels)x\(kernel)x\(kernel)")
+        precondition(bias == nil || bias!.count == outChannels, "conv bias must have \(outChannels) values")
+        self.inChannels = inChannels; self.outChannels = outChannels; self.kernel = kernel
+        self.stride = stride; self.padding = padding; self.dilation = dilation
+        self.transposed = transposed; self.relu = relu
+        self.weight = weight
+        biasBuffer = AlignedBuffer(byteCount: outChannels * 4)
+        if let bias { bias.withUnsafeBytes { biasBuffer.raw.copyMemory(from: $0.baseAddress!, byteCount: outChannels * 4) } }
+    }
+
+    /// Output height and width for an input of `h × w`.
+    public func outputSize(h: Int, w: Int) -> (h: Int, w: Int) {
+        let ek = dilation * (kernel - 1) + 1
+        if transposed { return ((h - 1) * stride - 2 * padding + ek, (w - 1) * stride - 2 * padding + ek) }
+        return ((h + 2 * padding - ek) / stride + 1, (w + 2 * padding - ek) / stride + 1)
+    }
+
+    /// Applies the layer to an NHWC input; returns a new NHWC tensor.
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let (oh, ow) = outputSize(h: x.h, w: x.w)
+        let out = Tensor(shape: [x.n, outChannels, oh, ow], layout: .nhwc)
+        run(x, out, sum: false)
+        return out
+    }
+
+    /// `out = act(out + conv(x) + bias)`: the destination already holds the
+    /// residual (same shape as the output, NHWC) and is updated in place.
+    public func forward(_ x: Tensor, accumulatingInto out: Tensor) {
+        run(x, out, sum: true)
+    }
+
+    /// The oneDNN implementation chosen for an input of this shape (for verbose reports).
+    public func implementation(n: Int, h: Int, w: Int) -> String {
+        lock.lock(); defer { lock.unlock() }
+        return plan(PlanKey(n: n, h: h, w: w, sum: false)).prim.implementation
+    }
+
+    private func run(_ x: Tensor, _ out: Tensor, sum: Bool) {
+        precondition(x.layout == .nhwc && out.layout == .nhwc, "Conv2d works on NHWC tensors")
+        precondition(x.c == inChannels, "Conv2d expects \(inChannels) input channels, got \(x.c)")
+        let (oh, ow) = outputSize(h: x.h, w: x.w)
+        precondition(out.shape == [x.n, outChannels, oh, ow], "Conv2d output shape \(out.shape) != \([x.n, outChannels, oh, ow])")
+        if x.count == 0 || out.count == 0 { return }
+        lock.lock(); defer { lock.unlock() }
+        let p = plan(PlanKey(n: x.n, h: x.h, w: x.w, sum: sum))
+        p.src.bind(UnsafeMutableRawPointer(x.data))
+        p.dst.bind(UnsafeMutableRawPointer(out.data))
+        p.prim.execute([(DNNLArg.src, p.src.mem), (DNNLArg.weights, p.wei.mem),
+                        (DNNLArg.bias, p.bia.mem), (DNNLArg.dst, p.dst.mem)])
+    }
+
+    private func plan(_ key: PlanKey) -> Plan {
+        if let p = plans[key] { return p }
+        let (oh, ow) = outputSize(h: key.h, w: key.w)
+        let src = MemoryDesc([key.n, inChannels, key.h, key.w], dnnl_nhwc)
+        let dst = MemoryDesc([key.n, outChannels, oh, ow], dnnl_nhwc)
+        let weiAny = MemoryDesc([outChannels, inChannels, kernel, kernel], dnnl_format_tag_any)
+        let bia = MemoryDesc([outChannels], dnnl_x)
+        let strides = [Int64(stride), Int64(stride)]
+        let dil = [Int64(dilation - 1), Int64(dilation - 1)]
+        let pad = [Int64(padding), Int64(padding)]
+        let post = PostOps(sum: key.sum, relu: relu)
+        let prim: DNNLPrimitive
+        if transposed {
+            var d = dnnl_deconvolution_desc_t()
+            withUnsafePointer(to: src.md) { s in withUnsafePointer(to: weiAny.md) { wd in
+                withUnsafePointer(to: bia.md) { b in withUnsafePointer(to: dst.md) { o in
+                    dnnlCheck(dnnl_dilated_deconvolution_forward_desc_init(&d, dnnl_forward_inference, dnnl_deconvolution_direct,
+                                                                          s, wd, b, o, strides, dil, pad, pad), "deconvolution_desc_init")
+                } } } }
+            prim = withUnsafePointer(to: d) { DNNLPrimitive(opDesc: $0, postOps: post, name: "deconvolution") }
+        } else {
+            var d = dnnl_convolution_desc_t()
+            withUnsafePointer(to: src.md) { s in withUnsafePointer(to: weiAny.md) { wd in
+                withUnsafePointer(to: bia.md) { b in withUnsafePointer(to: dst.md) { o in
+                    dnnlCheck(dnnl_dilated_convolution_forward_desc_init(&d, dnnl_forward_inference, dnnl_convolution_direct,
+                                                                        s, wd, b, o, strides, dil, pad, pad), "convolution_desc_init")
+                } } } }
+            prim = withUnsafePointer(to: d) { DNNLPrimitive(opDesc: $0, postOps: post, name: "convolution") }
+        }
+        let weiDesc = prim.queryMD(dnnl_query_weights_md)
+        let packed: AlignedBuffer
+        if let hit = packedWeights.first(where: { $0.0.equals(weiDesc) }) {
+            packed = hit.1
+        } else {
+            let plain = MemoryDesc([outChannels, inChannels, kernel, kernel], transposed ? dnnl_iohw : dnnl_oihw)
+            packed = weight.withUnsafeBytes { reorder($0.baseAddress!, from: plain, to: weiDesc) }
+            packedWeights.append((weiDesc, packed))
+        }
+        let p = Plan(prim: prim,
+                     src: DNNLMemory(prim.queryMD(dnnl_query_src_md)),
+                     dst: DNNLMemory(prim.queryMD(dnnl_query_dst_md)),
+                     wei: DNNLMemory(weiDesc, handle: packed.raw),
+                     bia: DNNLMemory(bia, handle: biasBuffer.raw),
+                     weights: packed)
+        plans[key] = p
+        return p
+    }
+}

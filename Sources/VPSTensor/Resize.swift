@@ -1,0 +1,79 @@
+import Foundation
+
+/// Resampling with torch's exact index and weight rules.
+public enum Resize {
+    /// torch `interpolate(mode="nearest", size=(outH, outW))` on an NHWC tensor.
+    public static func nearest(_ x: Tensor, height outH: Int, width outW: Int) -> Tensor {
+        precondition(x.layout == .nhwc, "nearest upsampling works on NHWC tensors")
+        let out = Tensor(shape: [x.n, x.c, outH, outW], layout: .nhwc)
+        let C = x.c
+        let ys = (0..<outH).map { nearestIndex($0, input: x.h, output: outH) }
+        let xs = (0..<outW).map { nearestIndex($0, input: x.w, output: outW) }
+        for b in 0..<x.n {
+            for oy in 0..<outH {
+                let srcRow = x.data + ((b * x.h + ys[oy]) * x.w) * C
+                let dstRow = out.data + ((b * outH + oy) * outW) * C
+                for ox in 0..<outW {
+                    (dstRow + ox * C).update(from: srcRow + xs[ox] * C, count: C)
+                }
+            }
+        }
+        return out
+    }
+
+    /// ATen's `nearest_idx` for a given output size (no scale factor).
+    @inlinable
+    public static func nearestIndex(_ o: Int, input: Int, output: Int) -> Int {
+        if output == input { return o }
+        if output == 2 * input { return o >> 1 }
+        let scale = Float(input) / Float(output)
+        return min(Int((Float(o) * scale).rounded(.down)), input - 1)
+    }
+
+    /// Source indices and weights of torch's bilinear interpolation with
+    /// `align_corners=False` and an explicit output size (scale = in/out).
+    public struct LinearTaps: Sendable {
+        public var i0: [Int], i1: [Int], w0: [Float], w1: [Float]
+        public init(input: Int, output: Int) {
+            i0 = []; i1 = []; w0 = []; w1 = []
+            let scale = Float(input) / Float(output)
+            for o in 0..<output {
+                if input == output {
+                    i0.append(o); i1.append(o); w0.append(1); w1.append(0)
+                    continue
+                }
+                var real = scale * (Float(o) + 0.5) - 0.5
+                if real < 0 { real = 0 }
+                let idx = min(Int(real.rounded(.down)), input - 1)
+                let lambda1 = min(max(real - Float(idx), 0), 1)
+                i0.append(idx)
+                i1.append(idx + (idx < input - 1 ? 1 : 0))
+                w1.append(lambda1)
+                w0.append(1 - lambda1)
+            }
+        }
+    }
+
+    /// torch `interpolate(mode="bilinear", align_corners=False, size=(outH, outW))`
+    /// on `planes` planar images of `inH × inW` (CHW), writing `planes × outH × outW`.
+    public static func bilinearPlanar(_ src: UnsafePointer<Float>, planes: Int, inH: Int, inW: Int,
+                                      outH: Int, outW: Int, into dst: UnsafeMutablePointer<Float>) {
+        let ty = LinearTaps(input: inH, output: outH)
+        let tx = LinearTaps(input: inW, output: outW)
+        for p in 0..<planes {
+            let s = src + p * inH * inW
+            let d = dst + p * outH * outW
+            for oy in 0..<outH {
+                let r0 = s + ty.i0[oy] * inW, r1 = s + ty.i1[oy] * inW
+                let hw0 = ty.w0[oy], hw1 = ty.w1[oy]
+                for ox in 0..<outW {
+                    let a = tx.i0[ox], b = tx.i1[ox]
+                    let ww0 = tx.w0[ox], ww1 = tx.w1[ox]
+                    let t0 = r0[a] * ww0 + r0[b] * ww1
+                    let t1 = r1[a] * ww0 + r1[b] * ww1
+                    d[oy * outW + ox] = t0 * hw0 + t1 * hw1
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// Memory layout of a 4-D activation tensor, or a plain 2-D matrix.
+public enum TensorLayout: String, Sendable, Codable {
+    /// Channels-first: `data[((n * C + c) * H + y) * W + x]` (torchvision's convention).
+    case nchw
+    /// Channels-last: `data[((n * H + y) * W + x) * C + c]` (what oneDNN prefers; used inside the model).
+    case nhwc
+    /// Row-major 2-D matrix `rows × cols`: `data[r * cols + c]`.
+    case matrix
+}
+
+/// A dense Float32 tensor that owns its memory.
+///
+/// The buffer is 64-byte aligned, zero-filled at creation and freed when the
+/// tensor is released. `shape` is always the logical shape: `[N, C, H, W]`
+/// for `.nchw` and `.nhwc`, `[rows, cols]` for `.matrix`; `layout` says how
+/// the elements lie in memory.
+public final class Tensor: @unchecked Sendable {
+    public let shape: [Int]
+    public let layout: TensorLayout
+    /// Number of elements.
+    public let count: Int
+    /// The elements; valid for the lifetime of the tensor.
+    public let data: UnsafeMutablePointer<Float>
+
+    /// A zero-filled tensor.
+    public init(shape: [Int], layout: TensorLayout) {
+        switch layout {
+        case .nchw, .nhwc: precondition(shape.count == 4, "4-D layout needs a 4-D shape, got \(shape)")
+        case .matrix: precondition(shape.count == 2, "matrix layout needs a 2-D shape, got \(shape)")
+        }
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+        self.shape = shape
+        self.layout = layout
+        self.count = shape.reduce(1, *)
+        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: (bytes + 63) / 64 * 64, alignment: 64)
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: (bytes + 63) / 64 * 64)
+        self.data = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+    }
+
+    /// A tensor holding a copy of `values` (which must have `shape.reduce(1,*)` elements).
+    public convenience init(shape: [Int], layout: TensorLayout, values: [Float]) {
+        self.init(shape: shape, layout: layout)
+        precondition(values.count == count, "\(values.count) values for shape \(shape)")
+        values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: count) }
+    }
+
+    deinit { UnsafeMutableRawPointer(data).deallocate() }
+
+    /// The elements as an array (a copy), in memory order.
+    public var array: [Float] { Array(UnsafeBufferPointer(start: data, count: count)) }
+
+    /// Batch, channels, height, width of a 4-D tensor, whatever its layout.
+    public var n: Int { shape[0] }
+    public var c: Int { shape[1] }
+    public var h: Int { shape[2] }
+    public var w: Int { shape[3] }
+
+    /// Element (n, c, y, x) of a 4-D tensor, in either layout.
+    @inlinable
+    public subscript(n: Int, c: Int, y: Int, x: Int) -> Float {
+        get { data[offset(n, c, y, x)] }
+        set { data[offset(n, c, y, x)] = newValue }
+    }
+
+    @inlinable
+    public func offset(_ n: Int, _ c: Int, _ y: Int, _ x: Int) -> Int {
+        switch layout {
+        case .nchw: return ((n * shape[1] + c) * shape[2] + y) * shape[3] + x
+        case .nhwc: return ((n * shape[2] + y) * shape[3] + x) * shape[1] + c
+        case .matrix: preconditionFailure("4-D index into a matrix")
+        }
+    }
+
+    /// A copy in the other 4-D layout (NCHW ↔ NHWC), or `self` if already in `target`.
+    public func converted(to target: TensorLayout) -> Tensor {
+        if target == layout { return self }
+        precondition(layout != .matrix && target != .matrix, "layout conversion is for 4-D tensors")
+        let out = Tensor(shape: shape, layout: target)
+        let (N, C, H, W) = (shape[0], shape[1], shape[2], shape[3])
+        let hw = H * W
+        for b in 0..<N {
+            let src = data + b * C * hw, dst = out.data + b * C * hw
+            if layout == .nchw {
+                for ch in 0..<C { for p in 0..<hw { dst[p * C + ch] = src[ch * hw + p] } }
+            } else {
+                for p in 0..<hw { for ch in 0..<C { dst[ch * hw + p] = src[p * C + ch] } }
+            }
+        }
+        return out
+    }
+}
