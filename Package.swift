@@ -15,6 +15,8 @@ let package = Package(
     products: [
         .library(name: "VPSCore", targets: ["VPSCore"]),
         .library(name: "VPSTensor", targets: ["VPSTensor"]),
+        .library(name: "VPSCheckpoint", targets: ["VPSCheckpoint"]),
+        .library(name: "VPSDetection", targets: ["VPSDetection"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -34,9 +36,12 @@ let package = Package(
         // MARK: libraries, in data-path order
         .target(name: "VPSCore"),
         .target(name: "VPSTensor", dependencies: ["CDNNL"]),
+        .target(name: "VPSCheckpoint"),
+        .target(name: "VPSDetection", dependencies: ["VPSCore", "VPSTensor", "VPSCheckpoint"]),
         // (further targets are added as their sources land)
 
         // MARK: tests
         .testTarget(name: "VPSTensorTests", dependencies: ["VPSTensor"]),
+        .testTarget(name: "VPSDetectionTests", dependencies: ["VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSCore"]),
     ]
 )

@@ -1,0 +1,70 @@
+/// Element types a checkpoint may hold.
+public enum DType: String, Codable, Sendable, CaseIterable {
+    case f32 = "F32", f16 = "F16", bf16 = "BF16", f64 = "F64", i64 = "I64", i32 = "I32", u8 = "U8", bool = "BOOL"
+
+    /// Bytes per element.
+    public var size: Int {
+        switch self {
+        case .f64, .i64: return 8
+        case .f32, .i32: return 4
+        case .f16, .bf16: return 2
+        case .u8, .bool: return 1
+        }
+    }
+}
+
+/// One named tensor of a checkpoint, its values widened to Float32.
+public struct TensorEntry: Equatable, Sendable {
+    public var shape: [Int]
+    /// The element type as stored in the file.
+    public var dtype: DType
+    /// Row-major (C order) values, `shape.reduce(1, *)` of them.
+    public var values: [Float]
+
+    public init(shape: [Int], dtype: DType = .f32, values: [Float]) {
+        precondition(values.count == shape.reduce(1, *), "\(values.count) values for shape \(shape)")
+        self.shape = shape
+        self.dtype = dtype
+        self.values = values
+    }
+}
+
+/// A checkpoint in memory: torchvision parameter names → tensors, plus
+/// string metadata (the safetensors `__metadata__`, e.g. the model config).
+public struct StateDict: Sendable {
+    public var tensors: [String: TensorEntry]
+    public var metadata: [String: String]
+
+    public init(tensors: [String: TensorEntry] = [:], metadata: [String: String] = [:]) {
+        self.tensors = tensors
+        self.metadata = metadata
+    }
+
+    /// Names in sorted order.
+    public var names: [String] { tensors.keys.sorted() }
+
+    /// Total number of elements.
+    public var parameterCount: Int { tensors.values.reduce(0) { $0 + $1.values.count } }
+}
+
+/// Why a checkpoint could not be read or used. Each message names the file
+/// or tensor concerned.
+public enum CheckpointError: Error, Equatable, CustomStringConvertible, Sendable {
+    case unreadable(path: String, reason: String)
+    case malformed(path: String, reason: String)
+    case unsupportedDType(name: String, dtype: String)
+    case rejectedPickle(path: String, reason: String)
+    /// Every mismatch between a checkpoint and what the model config expects.
+    case mismatches([String])
+
+    public var description: String {
+        switch self {
+        case .unreadable(let p, let r): return "cannot read checkpoint \(p): \(r)"
+        case .malformed(let p, let r): return "checkpoint \(p) is malformed: \(r)"
+        case .unsupportedDType(let n, let d): return "tensor \(n) has unsupported dtype \(d)"
+        case .rejectedPickle(let p, let r): return "refusing to load \(p): \(r)"
+        case .mismatches(let m):
+            return "checkpoint does not match the model config (\(m.count) problem\(m.count == 1 ? "" : "s")):\n  " + m.joined(separator: "\n  ")
+        }
+    }
+}

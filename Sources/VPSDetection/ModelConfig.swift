@@ -1,0 +1,151 @@
+import Foundation
+
+/// Everything that defines a Mask R-CNN: architecture, widths, thresholds and
+/// class names. Each parameter lives here once; the safetensors metadata key
+/// `vps.config` carries it as JSON.
+public struct MaskRCNNConfig: Codable, Sendable, Equatable {
+    public var architecture: String = "maskrcnn"
+    public var backbone = BackboneConfig()
+    public var transform = TransformConfig()
+    public var anchors = AnchorConfig()
+    public var rpn = RPNConfig()
+    public var roiHeads = RoIHeadsConfig()
+    /// Index 0 is the background; `classNames.count` is torchvision's `num_classes`.
+    public var classNames: [String] = []
+
+    public init() {}
+
+    public var numClasses: Int { classNames.count }
+
+    /// torchvision's `maskrcnn_resnet50_fpn` with COCO's 91 classes.
+    public static func resnet50FPN(classNames: [String] = COCO.categoryNames) -> MaskRCNNConfig {
+        var c = MaskRCNNConfig()
+        c.classNames = classNames
+        return c
+    }
+
+    /// The JSON stored in checkpoint metadata.
+    public func jsonString() throws -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        return String(decoding: try enc.encode(self), as: UTF8.self)
+    }
+
+    public static func decode(json: String) throws -> MaskRCNNConfig {
+        try JSONDecoder().decode(MaskRCNNConfig.self, from: Data(json.utf8))
+    }
+
+    /// Checks values a user (or a checkpoint) could get wrong.
+    public func validate() throws {
+        func bad(_ m: String) -> Error { DetectionError.invalidConfig(m) }
+        guard architecture == "maskrcnn" else { throw bad("architecture must be \"maskrcnn\", got \"\(architecture)\"") }
+        guard numClasses >= 2 else { throw bad("classNames needs the background and at least one class") }
+        guard backbone.layers.count == 4, backbone.stageWidths.count == 4 else { throw bad("backbone needs 4 stages (layers and stageWidths)") }
+        guard backbone.layers.allSatisfy({ $0 >= 1 }), backbone.stageWidths.allSatisfy({ $0 >= 1 }), backbone.stemChannels >= 1,
+              backbone.fpnChannels >= 1 else { throw bad("backbone widths and block counts must be positive") }
+        guard transform.minSize > 0, transform.maxSize >= transform.minSize else { throw bad("transform needs 0 < minSize <= maxSize") }
+        guard transform.mean.count == 3, transform.std.count == 3, transform.std.allSatisfy({ $0 > 0 }) else { throw bad("transform mean/std need 3 values, std > 0") }
+        guard anchors.sizes.count == 5, !anchors.aspectRatios.isEmpty else { throw bad("anchors need 5 sizes (one per FPN level) and at least one aspect ratio") }
+        guard roiHeads.boxCoderWeights.count == 4 else { throw bad("roiHeads.boxCoderWeights needs 4 values") }
+    }
+}
+
+/// ResNet body plus FPN.
+public struct BackboneConfig: Codable, Sendable, Equatable {
+    public enum Block: String, Codable, Sendable { case basic, bottleneck }
+    /// `basic` for ResNet-18/34, `bottleneck` for ResNet-50/101.
+    public var block: Block = .bottleneck
+    /// Blocks per stage (layer1…layer4).
+    public var layers: [Int] = [3, 4, 6, 3]
+    /// Output channels of the 7×7 stem.
+    public var stemChannels: Int = 64
+    /// Planes of each stage (a bottleneck's output is 4× this).
+    public var stageWidths: [Int] = [64, 128, 256, 512]
+    /// FPN output channels.
+    public var fpnChannels: Int = 256
+    /// Batch-norm epsilon used when folding (COCO weights 0, random-init models 1e-5).
+    public var batchNormEps: Double = 0
+
+    public init() {}
+
+    /// torchvision's ResNet depths.
+    public static func resnet(_ depth: Int) -> BackboneConfig? {
+        var c = BackboneConfig()
+        switch depth {
+        case 18: c.block = .basic; c.layers = [2, 2, 2, 2]
+        case 34: c.block = .basic; c.layers = [3, 4, 6, 3]
+        case 50: c.block = .bottleneck; c.layers = [3, 4, 6, 3]
+        case 101: c.block = .bottleneck; c.layers = [3, 4, 23, 3]
+        default: return nil
+        }
+        return c
+    }
+
+    public var expansion: Int { block == .bottleneck ? 4 : 1 }
+    /// Channels of C2…C5, the FPN inputs.
+    public var stageOutputChannels: [Int] { stageWidths.map { $0 * expansion } }
+}
+
+/// torchvision `GeneralizedRCNNTransform`.
+public struct TransformConfig: Codable, Sendable, Equatable {
+    public var minSize: Int = 800
+    public var maxSize: Int = 1333
+    /// ImageNet mean and std, for RGB values in [0, 1].
+    public var mean: [Double] = [0.485, 0.456, 0.406]
+    public var std: [Double] = [0.229, 0.224, 0.225]
+    /// The padded batch is a multiple of this in both dimensions.
+    public var sizeDivisible: Int = 32
+    public init() {}
+}
+
+/// torchvision `AnchorGenerator`: one size per FPN level.
+public struct AnchorConfig: Codable, Sendable, Equatable {
+    public var sizes: [Double] = [32, 64, 128, 256, 512]
+    public var aspectRatios: [Double] = [0.5, 1.0, 2.0]
+    public init() {}
+}
+
+/// torchvision `RegionProposalNetwork` at test time.
+public struct RPNConfig: Codable, Sendable, Equatable {
+    /// Proposals kept per level before NMS.
+    public var preNMSTopN: Int = 1000
+    /// Proposals kept per image after NMS.
+    public var postNMSTopN: Int = 1000
+    public var nmsThreshold: Double = 0.7
+    public var scoreThreshold: Double = 0
+    /// Minimum proposal side, in pixels of the resized image.
+    public var minSize: Double = 1e-3
+    public init() {}
+}
+
+/// torchvision `RoIHeads` with box and mask branches.
+public struct RoIHeadsConfig: Codable, Sendable, Equatable {
+    public var boxPoolSize: Int = 7
+    public var maskPoolSize: Int = 14
+    public var samplingRatio: Int = 2
+    /// Width of TwoMLPHead's fc6/fc7.
+    public var representationSize: Int = 1024
+    /// Channels of each MaskRCNNHeads convolution.
+    public var maskLayers: [Int] = [256, 256, 256, 256]
+    public var boxCoderWeights: [Double] = [10, 10, 5, 5]
+    /// Detections scoring at or below this are dropped.
+    public var scoreThreshold: Double = 0.05
+    public var nmsThreshold: Double = 0.5
+    public var detectionsPerImage: Int = 100
+    /// Mask probabilities above this are foreground.
+    public var maskThreshold: Double = 0.5
+    public init() {}
+}
+
+/// Errors building or running a detection model.
+public enum DetectionError: Error, Equatable, CustomStringConvertible, Sendable {
+    case invalidConfig(String)
+    case missingConfig(path: String)
+
+    public var description: String {
+        switch self {
+        case .invalidConfig(let m): return "invalid model config: \(m)"
+        case .missingConfig(let p): return "\(p) carries no vps model config; convert it with scripts/convert_torchvision.py or pass --config"
+        }
+    }
+}

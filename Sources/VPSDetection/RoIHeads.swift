@@ -1,0 +1,101 @@
+import Foundation
+import VPSTensor
+
+/// torchvision's `RoIHeads` at test time: MultiScaleRoIAlign → TwoMLPHead →
+/// FastRCNNPredictor → postprocess (softmax, decode, clip, score threshold,
+/// small-box removal, per-class NMS, top-k); then the mask branch
+/// (MultiScaleRoIAlign → MaskRCNNHeads → MaskRCNNPredictor → sigmoid of the
+/// predicted class).
+public struct RoIHeads {
+    public let config: RoIHeadsConfig
+    public let numClasses: Int
+    let boxPool: MultiScaleRoIAlign
+    let maskPool: MultiScaleRoIAlign
+    let fc6: Linear, fc7: Linear
+    let clsScore: Linear, bboxPred: Linear
+    let maskConvs: [Conv2d]
+    let deconv: Conv2d
+    let maskLogits: Conv2d
+    let coder: BoxCoder
+
+    public init(config: RoIHeadsConfig, numClasses: Int, channels: Int, reader r: ParameterReader) {
+        self.config = config
+        self.numClasses = numClasses
+        boxPool = MultiScaleRoIAlign(outputSize: config.boxPoolSize, samplingRatio: config.samplingRatio)
+        maskPool = MultiScaleRoIAlign(outputSize: config.maskPoolSize, samplingRatio: config.samplingRatio)
+        let rep = config.representationSize
+        fc6 = r.linear("roi_heads.box_head.fc6", in: channels * config.boxPoolSize * config.boxPoolSize, out: rep, relu: true)
+        fc7 = r.linear("roi_heads.box_head.fc7", in: rep, out: rep, relu: true)
+        clsScore = r.linear("roi_heads.box_predictor.cls_score", in: rep, out: numClasses)
+        bboxPred = r.linear("roi_heads.box_predictor.bbox_pred", in: rep, out: numClasses * 4)
+        var c = channels
+        var convs: [Conv2d] = []
+        for (i, w) in config.maskLayers.enumerated() {
+            convs.append(r.conv("roi_heads.mask_head.\(i).0", in: c, out: w, kernel: 3, padding: 1, relu: true))
+            c = w
+        }
+        maskConvs = convs
+        deconv = r.conv("roi_heads.mask_predictor.conv5_mask", in: c, out: c, kernel: 2, stride: 2, transposed: true, relu: true)
+        maskLogits = r.conv("roi_heads.mask_predictor.mask_fcn_logits", in: c, out: numClasses, kernel: 1)
+        coder = BoxCoder(weights: config.boxCoderWeights.map { Float($0) })
+    }
+
+    /// Detections in resized-image pixels, best first.
+    public struct Boxes {
+        public var boxes: [Box]
+        public var scores: [Float]
+        public var labels: [Int]
+    }
+
+    /// The box branch on `proposals` (resized-image pixels) over the 4 FPN levels P2…P5 (NHWC).
+    public func detect(_ features: [Tensor], proposals: [Box], imageSize: (h: Int, w: Int),
+                       scoreThreshold: Float? = nil) -> Boxes {
+        let pooled = boxPool(features, boxes: proposals, imageSize: imageSize, layout: .nchw)
+        let flat = Tensor(shape: [proposals.count, pooled.count / max(proposals.count, 1)], layout: .matrix)
+        flat.data.update(from: pooled.data, count: pooled.count)
+        let h = fc7(fc6(flat))
+        let logits = clsScore(h), deltas = bboxPred(h)
+        let K = numClasses
+        var boxes: [Box] = [], scores: [Float] = [], labels: [Int] = []
+        let thresh = scoreThreshold ?? Float(config.scoreThreshold)
+        var prob = [Float](repeating: 0, count: K)
+        for i in 0..<proposals.count {
+            let row = logits.data + i * K
+            var m = -Float.infinity
+            for j in 0..<K { m = max(m, row[j]) }
+            var sum: Float = 0
+            for j in 0..<K { prob[j] = exp(row[j] - m); sum += prob[j] }
+            let d = deltas.data + i * K * 4
+            for j in 1..<K {
+                let s = prob[j] / sum
+                guard s > thresh else { continue }
+                let b = coder.decode(d[j * 4], d[j * 4 + 1], d[j * 4 + 2], d[j * 4 + 3], reference: proposals[i])
+                    .clipped(height: imageSize.h, width: imageSize.w)
+                guard b.width >= 1e-2, b.height >= 1e-2 else { continue }
+                boxes.append(b); scores.append(s); labels.append(j)
+            }
+        }
+        let keep = NMS.batched(boxes, scores, categories: labels, iouThreshold: Float(config.nmsThreshold))
+            .prefix(config.detectionsPerImage)
+        return Boxes(boxes: keep.map { boxes[$0] }, scores: keep.map { scores[$0] }, labels: keep.map { labels[$0] })
+    }
+
+    /// Mask probabilities (`[K, M, M]`, M = 2·maskPoolSize, row-major) of each
+    /// box for its label.
+    public func masks(_ features: [Tensor], boxes: [Box], labels: [Int], imageSize: (h: Int, w: Int)) -> [[Float]] {
+        if boxes.isEmpty { return [] }
+        var x = maskPool(features, boxes: boxes, imageSize: imageSize, layout: .nhwc)
+        for c in maskConvs { x = c(x) }
+        x = maskLogits(deconv(x))
+        let M = x.h, K = x.c
+        return labels.enumerated().map { i, label in
+            var m = [Float](repeating: 0, count: M * M)
+            let base = x.data + i * M * M * K
+            for p in 0..<(M * M) { m[p] = 1 / (1 + exp(-base[p * K + label])) }
+            return m
+        }
+    }
+
+    var convolutions: [Conv2d] { maskConvs + [deconv, maskLogits] }
+    var linears: [Linear] { [fc6, fc7, clsScore, bboxPred] }
+}

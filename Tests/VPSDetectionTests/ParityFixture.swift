@@ -1,0 +1,82 @@
+import Foundation
+import VPSCheckpoint
+import VPSCore
+import VPSDetection
+
+/// A parity fixture written by `scripts/make_parity_fixtures.py`.
+struct ParityFixture: Decodable {
+    struct Weights: Decodable {
+        var generator: String
+        var seed: UInt64
+        var params: [SeededWeights.Spec]
+        var checks: [Check]
+    }
+    struct Check: Decodable { var name: String; var index: Int; var value: Float }
+    struct FeatureSamples: Decodable { var shape: [Int]; var meanAbs: Double; var samples: [[Double]] }
+    struct MaskRLE: Decodable { var size: [Int]; var counts: String }
+    struct Det: Decodable { var box: [Float]; var label: Int; var score: Float; var mask: MaskRLE }
+    struct Case: Decodable {
+        var input: String
+        var frame: Int?
+        var width: Int
+        var height: Int
+        var crc32: UInt32
+        var transformedSize: [Int]
+        var paddedSize: [Int]
+        var fpn: [String: FeatureSamples]
+        var proposalCount: Int
+        var proposals: [[Float]]
+        var detections: [Det]
+    }
+    var name: String
+    var config: MaskRCNNConfig
+    var weights: Weights
+    var cases: [Case]
+
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Fixtures/parity")
+
+    static func load(_ name: String) throws -> ParityFixture {
+        let data = try Data(contentsOf: directory.appendingPathComponent("\(name).json"))
+        return try JSONDecoder().decode(ParityFixture.self, from: data)
+    }
+
+    func stateDict() -> StateDict { SeededWeights.stateDict(seed: weights.seed, specs: weights.params) }
+}
+
+/// Decodes one frame to RGB24 with the FFmpeg CLI and the same swscale flags
+/// as vps's decoder, so that Swift and the fixture script see the same bytes.
+enum FFmpegFrame {
+    /// The raw RGB24 bytes, or nil when FFmpeg or the input is not installed.
+    static func read(_ path: String, frame: Int?) throws -> [UInt8]? {
+        let ffmpeg = ["/usr/bin/ffmpeg", "/usr/local/bin/ffmpeg"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let ffmpeg, FileManager.default.fileExists(atPath: path) else { return nil }
+        var args = ["-v", "error", "-i", path]
+        if let frame { args += ["-vf", "select=eq(n\\,\(frame))"] }
+        args += ["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-sws_flags", "bilinear+accurate_rnd+full_chroma_int", "-"]
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: ffmpeg)
+        p.arguments = args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return p.terminationStatus == 0 ? [UInt8](data) : nil
+    }
+}
+
+/// CRC-32 (IEEE, as zlib.crc32).
+enum CRC32 {
+    static let table: [UInt32] = (0..<256).map { i -> UInt32 in
+        var c = UInt32(i)
+        for _ in 0..<8 { c = (c & 1) != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+    static func of(_ bytes: [UInt8]) -> UInt32 {
+        var c: UInt32 = 0xFFFF_FFFF
+        for b in bytes { c = table[Int((c ^ UInt32(b)) & 0xff)] ^ (c >> 8) }
+        return c ^ 0xFFFF_FFFF
+    }
+}
