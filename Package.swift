@@ -30,6 +30,10 @@ let package = Package(
 
         // MARK: libraries, in data-path order
         .target(name: "VPSCore"),
-        // (further targets are added as their sources land)
+        .target(name: "VPSVideo", dependencies: ["VPSCore", "CFFmpeg"]),
+
+        // MARK: tests
+        .target(name: "TestSupport", dependencies: ["VPSCore", "VPSVideo"], path: "Tests/TestSupport"),
+        .testTarget(name: "VPSVideoTests", dependencies: ["VPSVideo", "TestSupport"]),
     ]
 )
