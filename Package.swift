@@ -28,12 +28,25 @@ let package = Package(
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]
         ),
 
+        .target(
+            name: "CVBridge",
+            cxxSettings: openCVInclude,
+            linkerSettings: [
+                .linkedLibrary("opencv_core"),
+                .linkedLibrary("opencv_imgproc"),
+                .linkedLibrary("opencv_video"),
+            ]
+        ),
+
+
         // MARK: libraries, in data-path order
         .target(name: "VPSCore"),
         .target(name: "VPSVideo", dependencies: ["VPSCore", "CFFmpeg"]),
+        .target(name: "VPSMotion", dependencies: ["VPSCore", "CVBridge"]),
 
         // MARK: tests
         .target(name: "TestSupport", dependencies: ["VPSCore", "VPSVideo"], path: "Tests/TestSupport"),
         .testTarget(name: "VPSVideoTests", dependencies: ["VPSVideo", "TestSupport"]),
+        .testTarget(name: "VPSMotionTests", dependencies: ["VPSMotion", "VPSVideo", "TestSupport"]),
     ]
 )

@@ -21,21 +21,32 @@ public enum TestMedia {
         return UInt8(truncatingIfNeeded: h)
     }
 
+    /// Smooth value noise in 0…255: a random grid every `cell` pixels,
+    /// interpolated bilinearly, so the image has clean gradients everywhere.
+    public static func smoothNoise(_ x: Int, _ y: Int, cell: Int, seed: UInt32) -> Float {
+        let gx = x / cell, gy = y / cell
+        let fx = Float(x % cell) / Float(cell), fy = Float(y % cell) / Float(cell)
+        func g(_ a: Int, _ b: Int) -> Float { Float(texture(a, b, seed: seed)) }
+        let top = g(gx, gy) * (1 - fx) + g(gx + 1, gy) * fx
+        let bottom = g(gx, gy + 1) * (1 - fx) + g(gx + 1, gy + 1) * fx
+        return top * (1 - fy) + bottom * fy
+    }
+
     /// A textured background with a textured square of side `side` whose top-left
-    /// corner is at (`x0`, `y0`). Background and square have different, smooth-ish textures
-    /// (blocks of 4×4 pixels) so that optical flow has something to lock onto.
+    /// corner is at (`x0`, `y0`). Both carry smooth noise (the square's moves with it)
+    /// so that optical flow has something to lock onto.
     public static func squareFrame(width: Int, height: Int, x0: Int, y0: Int, side: Int) -> RGBImage {
         var img = RGBImage(width: width, height: height)
         for y in 0..<height {
             for x in 0..<width {
                 let inside = x >= x0 && x < x0 + side && y >= y0 && y < y0 + side
-                let v: UInt8
                 if inside {
-                    v = 128 &+ texture((x - x0) / 4, (y - y0) / 4, seed: 7) / 2
+                    let v = UInt8(96 + smoothNoise(x - x0 + 64, y - y0 + 64, cell: 6, seed: 7) * 0.6)
+                    img[x, y] = (v, v, 255 - v)
                 } else {
-                    v = texture(x / 8, y / 8, seed: 3) / 3
+                    let v = UInt8(smoothNoise(x, y, cell: 10, seed: 3) * 0.35)
+                    img[x, y] = (v, v / 2, v)
                 }
-                img[x, y] = (v, inside ? v : v / 2, inside ? 255 - v : v)
             }
         }
         return img
