@@ -43,10 +43,13 @@ let package = Package(
         .target(name: "VPSCore"),
         .target(name: "VPSVideo", dependencies: ["VPSCore", "CFFmpeg"]),
         .target(name: "VPSMotion", dependencies: ["VPSCore", "CVBridge"]),
+        .target(name: "VPSPipeline", dependencies: ["VPSCore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "VPSStages", dependencies: ["VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline"]),
 
         // MARK: tests
         .target(name: "TestSupport", dependencies: ["VPSCore", "VPSVideo"], path: "Tests/TestSupport"),
         .testTarget(name: "VPSVideoTests", dependencies: ["VPSVideo", "TestSupport"]),
         .testTarget(name: "VPSMotionTests", dependencies: ["VPSMotion", "VPSVideo", "TestSupport"]),
+        .testTarget(name: "VPSPipelineTests", dependencies: ["VPSPipeline"]),
     ]
 )
