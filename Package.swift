@@ -32,16 +32,32 @@ let package = Package(
         ),
 
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        .target(
+            name: "CVBridge",
+            cxxSettings: openCVInclude,
+            linkerSettings: [
+                .linkedLibrary("opencv_core"),
+                .linkedLibrary("opencv_imgproc"),
+                .linkedLibrary("opencv_video"),
+            ]
+        ),
 
         // MARK: libraries, in data-path order
         .target(name: "VPSCore"),
+        .target(name: "VPSVideo", dependencies: ["VPSCore", "CFFmpeg"]),
+        .target(name: "VPSMotion", dependencies: ["VPSCore", "CVBridge"]),
         .target(name: "VPSTensor", dependencies: ["CDNNL"]),
         .target(name: "VPSCheckpoint"),
         .target(name: "VPSDetection", dependencies: ["VPSCore", "VPSTensor", "VPSCheckpoint"]),
-        // (further targets are added as their sources land)
+        .target(name: "VPSPipeline", dependencies: ["VPSCore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "VPSStages", dependencies: ["VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline"]),
 
         // MARK: tests
+        .target(name: "TestSupport", dependencies: ["VPSCore", "VPSVideo"], path: "Tests/TestSupport"),
+        .testTarget(name: "VPSVideoTests", dependencies: ["VPSVideo", "TestSupport"]),
+        .testTarget(name: "VPSMotionTests", dependencies: ["VPSMotion", "VPSVideo", "TestSupport"]),
+        .testTarget(name: "VPSPipelineTests", dependencies: ["VPSPipeline"]),
         .testTarget(name: "VPSTensorTests", dependencies: ["VPSTensor"]),
-        .testTarget(name: "VPSDetectionTests", dependencies: ["VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSCore"]),
+        .testTarget(name: "VPSDetectionTests", dependencies: ["VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSCore", "VPSVideo"]),
     ]
 )

@@ -2,6 +2,7 @@ import Foundation
 import VPSCheckpoint
 import VPSCore
 import VPSDetection
+import VPSVideo
 
 /// A parity fixture written by `scripts/make_parity_fixtures.py`.
 struct ParityFixture: Decodable {
@@ -44,26 +45,14 @@ struct ParityFixture: Decodable {
     func stateDict() -> StateDict { SeededWeights.stateDict(seed: weights.seed, specs: weights.params) }
 }
 
-/// Decodes one frame to RGB24 with the FFmpeg CLI and the same swscale flags
-/// as vps's decoder, so that Swift and the fixture script see the same bytes.
-enum FFmpegFrame {
-    /// The raw RGB24 bytes, or nil when FFmpeg or the input is not installed.
-    static func read(_ path: String, frame: Int?) throws -> [UInt8]? {
-        let ffmpeg = ["/usr/bin/ffmpeg", "/usr/local/bin/ffmpeg"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let ffmpeg, FileManager.default.fileExists(atPath: path) else { return nil }
-        var args = ["-v", "error", "-i", path]
-        if let frame { args += ["-vf", "select=eq(n\\,\(frame))"] }
-        args += ["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-sws_flags", "bilinear+accurate_rnd+full_chroma_int", "-"]
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: ffmpeg)
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return p.terminationStatus == 0 ? [UInt8](data) : nil
+/// Decodes a fixture's input with vps's own decoder (FFmpeg → RGB24 with
+/// the same swscale flags the fixture script passes to the ffmpeg CLI).
+enum FixtureInput {
+    /// The frame, or nil when the input file is not installed (opencv-doc).
+    static func read(_ path: String, frame: Int?) throws -> RGBImage? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let decoder = try VideoDecoder(path: path, selection: FrameSelection(start: frame ?? 0, count: 1))
+        return try decoder.nextFrame()?.image
     }
 }
 

@@ -27,15 +27,15 @@ final class ParityTests: XCTestCase {
         let model = try MaskRCNN(config: f.config, weights: f.stateDict())
         for c in f.cases {
             let label = "\(name) \((c.input as NSString).lastPathComponent)[\(c.frame.map(String.init) ?? "-")]"
-            guard let bytes = try FFmpegFrame.read(c.input, frame: c.frame) else {
-                throw XCTSkip("ffmpeg or \(c.input) is not installed (run scripts/setup)")
+            guard let decoded = try FixtureInput.read(c.input, frame: c.frame) else {
+                throw XCTSkip("\(c.input) is not installed (run scripts/setup)")
             }
+            let bytes = decoded.pixels
             // A decode mismatch is reported as such, before any model output.
             XCTAssertEqual(bytes.count, c.width * c.height * 3, "\(label): decoded size")
             XCTAssertEqual(CRC32.of(bytes), c.crc32, "\(label): FFmpeg decoded different pixels than the fixture script")
             guard bytes.count == c.width * c.height * 3, CRC32.of(bytes) == c.crc32 else { continue }
-            let image = RGBImage(width: c.width, height: c.height, pixels: bytes)
-            let out = model.forward(image)
+            let out = model.forward(decoded)
             XCTAssertEqual([out.resizedSize.h, out.resizedSize.w], c.transformedSize, "\(label): resized size")
             XCTAssertEqual([out.paddedSize.h, out.paddedSize.w], c.paddedSize, "\(label): padded size")
             checkFeatures(out.features, c, label)
