@@ -58,6 +58,7 @@ let package = Package(
         .testTarget(name: "VPSMotionTests", dependencies: ["VPSMotion", "VPSVideo", "TestSupport"]),
         .testTarget(name: "VPSPipelineTests", dependencies: ["VPSPipeline"]),
         .testTarget(name: "VPSTensorTests", dependencies: ["VPSTensor"]),
+        .testTarget(name: "VPSCheckpointTests", dependencies: ["VPSCheckpoint"]),
         .testTarget(name: "VPSDetectionTests", dependencies: ["VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSCore", "VPSVideo"]),
     ]
 )
