@@ -21,7 +21,8 @@ public final class Tensor: @unchecked Sendable {
     public let layout: TensorLayout
     /// Number of elements.
     public let count: Int
-    /// The elements; valid for the lifetime of the tensor.
+    /// The elements; valid only while the tensor is alive (keep a reference,
+    /// or use `array`, when reading from a temporary).
     public let data: UnsafeMutablePointer<Float>
 
     /// A zero-filled tensor.

@@ -1,0 +1,68 @@
+import Foundation
+import VPSCheckpoint
+
+/// Reading and writing model checkpoints: safetensors with the config in
+/// the metadata (key `vps.config`), or torchvision `.pth` state dicts.
+public enum ModelCheckpoint {
+    /// The safetensors metadata key holding `MaskRCNNConfig` as JSON.
+    public static let configKey = "vps.config"
+
+    /// Reads a checkpoint by extension (`.safetensors`, or `.pth`/`.pt`),
+    /// normalising torchvision's older parameter names.
+    public static func readStateDict(path: String) throws -> StateDict {
+        let lower = path.lowercased()
+        var dict: StateDict
+        if lower.hasSuffix(".pth") || lower.hasSuffix(".pt") {
+            dict = try TorchCheckpoint.read(path: path)
+        } else {
+            dict = try Safetensors.read(path: path)
+        }
+        dict.tensors = Dictionary(uniqueKeysWithValues: dict.tensors.map { (normalisedName($0.key), $0.value) })
+        return dict
+    }
+
+    /// The config and weights of a checkpoint. A `.pth` carries no config:
+    /// `fallback` is used (torchvision's COCO R50-FPN, BN eps 0, by default).
+    public static func load(path: String, fallback: MaskRCNNConfig? = nil) throws -> (MaskRCNNConfig, StateDict) {
+        let dict = try readStateDict(path: path)
+        if let json = dict.metadata[configKey] {
+            do { return (try MaskRCNNConfig.decode(json: json), dict) } catch {
+                throw DetectionError.invalidConfig("the config in \(path) does not decode: \(error)")
+            }
+        }
+        if let fallback { return (fallback, dict) }
+        if path.lowercased().hasSuffix(".safetensors") { throw DetectionError.missingConfig(path: path) }
+        return (MaskRCNNConfig.resnet50FPN(), dict)
+    }
+
+    /// Writes `dict` as safetensors with `config` in the metadata.
+    public static func write(_ dict: StateDict, config: MaskRCNNConfig, to path: String) throws {
+        var d = dict
+        d.metadata[configKey] = try config.jsonString()
+        try Safetensors.write(d, to: path)
+    }
+
+    /// torchvision renamed some parameters when blocks became
+    /// `Conv2dNormActivation`s; its `_load_from_state_dict` upgrades old
+    /// checkpoints, and so does this.
+    public static func normalisedName(_ name: String) -> String {
+        var parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        let leaf = parts.last ?? ""
+        guard leaf == "weight" || leaf == "bias" else { return name }
+        // backbone.fpn.{inner,layer}_blocks.i.weight → …i.0.weight
+        if parts.count == 5, parts[0] == "backbone", parts[1] == "fpn", parts[2].hasSuffix("_blocks"), Int(parts[3]) != nil {
+            parts.insert("0", at: 4)
+        }
+        // rpn.head.conv.weight → rpn.head.conv.0.0.weight
+        if parts.count == 4, parts[0] == "rpn", parts[1] == "head", parts[2] == "conv" {
+            parts.insert(contentsOf: ["0", "0"], at: 3)
+        }
+        // roi_heads.mask_head.mask_fcnK.weight → roi_heads.mask_head.(K-1).0.weight
+        if parts.count == 4, parts[0] == "roi_heads", parts[1] == "mask_head", parts[2].hasPrefix("mask_fcn"),
+           let k = Int(parts[2].dropFirst("mask_fcn".count)) {
+            parts[2] = String(k - 1)
+            parts.insert("0", at: 3)
+        }
+        return parts.joined(separator: ".")
+    }
+}

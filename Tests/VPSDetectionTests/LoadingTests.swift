@@ -1,0 +1,79 @@
+import Foundation
+import VPSCheckpoint
+import VPSCore
+import VPSDetection
+import VPSTensor
+import XCTest
+
+final class LoadingTests: XCTestCase {
+    func testEveryMismatchIsReportedByName() throws {
+        let f = try ParityFixture.load("r18_fpn")
+        var d = f.stateDict()
+        d.tensors["rpn.head.cls_logits.bias"] = nil
+        d.tensors["roi_heads.box_head.fc7.weight"] = TensorEntry(shape: [1024, 1000], values: [Float](repeating: 0, count: 1_024_000))
+        d.tensors["backbone.body.bn1.weight"]!.dtype = .i64
+        d.tensors["extra.thing"] = TensorEntry(shape: [2], values: [1, 2])
+        d.tensors["backbone.body.bn1.num_batches_tracked"] = TensorEntry(shape: [], dtype: .i64, values: [3])
+        XCTAssertThrowsError(try MaskRCNN(config: f.config, weights: d)) { error in
+            guard case CheckpointError.mismatches(let m) = error else { return XCTFail("wrong error \(error)") }
+            XCTAssertEqual(m.count, 4, m.joined(separator: "\n"))
+            let text = m.joined(separator: "\n")
+            for name in ["rpn.head.cls_logits.bias", "roi_heads.box_head.fc7.weight", "backbone.body.bn1.weight", "extra.thing"] {
+                XCTAssertTrue(text.contains(name), "\(name) not reported in:\n\(text)")
+            }
+            XCTAssertTrue(text.contains("[1024, 1000]") && text.contains("[1024, 1024]"), text)
+        }
+        // A config with other widths rejects these weights too.
+        var slim = f.config
+        slim.backbone.fpnChannels = 128
+        XCTAssertThrowsError(try MaskRCNN(config: slim, weights: f.stateDict()))
+    }
+
+    func testBatchNormFoldingUsesConfiguredEps() {
+        // conv 1×1, 1→1, w = 2; BN γ = 3, β = 1, mean = 0.5, var = 0.25.
+        var d = StateDict()
+        d.tensors["c.weight"] = TensorEntry(shape: [1, 1, 1, 1], values: [2])
+        d.tensors["bn.weight"] = TensorEntry(shape: [1], values: [3])
+        d.tensors["bn.bias"] = TensorEntry(shape: [1], values: [1])
+        d.tensors["bn.running_mean"] = TensorEntry(shape: [1], values: [0.5])
+        d.tensors["bn.running_var"] = TensorEntry(shape: [1], values: [0.25])
+        let x = Tensor(shape: [1, 1, 1, 1], layout: .nhwc, values: [1.5])
+        for eps in [0.0, 0.75] {
+            let conv = ParameterReader(d, batchNormEps: eps).convBN("c", "bn", in: 1, out: 1, kernel: 1, relu: false)
+            let expected = Float((2 * 1.5 - 0.5) / (0.25 + eps).squareRoot() * 3 + 1)
+            XCTAssertEqual(conv(x).array[0], expected, accuracy: 1e-5, "eps \(eps)")
+        }
+    }
+
+    func testSafetensorsCheckpointCarriesConfig() throws {
+        let f = try ParityFixture.load("r18_fpn")
+        var d = StateDict()
+        d.tensors["backbone.fpn.inner_blocks.0.0.weight"] = TensorEntry(shape: [1], values: [1])
+        let path = NSTemporaryDirectory() + "vps-ckpt-\(getpid()).safetensors"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try ModelCheckpoint.write(d, config: f.config, to: path)
+        let (config, back) = try ModelCheckpoint.load(path: path)
+        XCTAssertEqual(config, f.config)
+        XCTAssertEqual(back.tensors["backbone.fpn.inner_blocks.0.0.weight"]?.values, [1])
+        XCTAssertThrowsError(try ModelCheckpoint.load(path: path + ".missing"))
+    }
+
+    func testOldTorchvisionNamesAreUpgraded() {
+        XCTAssertEqual(ModelCheckpoint.normalisedName("backbone.fpn.inner_blocks.2.weight"), "backbone.fpn.inner_blocks.2.0.weight")
+        XCTAssertEqual(ModelCheckpoint.normalisedName("backbone.fpn.layer_blocks.0.bias"), "backbone.fpn.layer_blocks.0.0.bias")
+        XCTAssertEqual(ModelCheckpoint.normalisedName("rpn.head.conv.weight"), "rpn.head.conv.0.0.weight")
+        XCTAssertEqual(ModelCheckpoint.normalisedName("roi_heads.mask_head.mask_fcn3.bias"), "roi_heads.mask_head.2.0.bias")
+        XCTAssertEqual(ModelCheckpoint.normalisedName("backbone.fpn.inner_blocks.2.0.weight"), "backbone.fpn.inner_blocks.2.0.weight")
+        XCTAssertEqual(ModelCheckpoint.normalisedName("backbone.body.layer1.0.bn1.running_var"), "backbone.body.layer1.0.bn1.running_var")
+    }
+
+    func testConfigValidation() throws {
+        var c = MaskRCNNConfig.resnet50FPN()
+        XCTAssertNoThrow(try c.validate())
+        XCTAssertEqual(c.numClasses, 91)
+        c.transform.maxSize = 10
+        XCTAssertThrowsError(try c.validate())
+        let json = try MaskRCNNConfig.resnet50FPN().jsonString()
+        XCTAssertEqual(try MaskRCNNConfig.decode(json: json), MaskRCNNConfig.resnet50FPN())
+    }
+}
