@@ -13,6 +13,7 @@ let package = Package(
     name: "vps",
     platforms: [.macOS(.v13)],
     products: [
+        .executable(name: "vps", targets: ["vps"]),
         .library(name: "VPSCore", targets: ["VPSCore"]),
     ],
     dependencies: [
@@ -45,11 +46,17 @@ let package = Package(
         .target(name: "VPSMotion", dependencies: ["VPSCore", "CVBridge"]),
         .target(name: "VPSPipeline", dependencies: ["VPSCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "VPSStages", dependencies: ["VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline"]),
+        .target(name: "VPSCommands", dependencies: [
+            "VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline", "VPSStages",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "vps", dependencies: ["VPSCommands"]),
 
         // MARK: tests
         .target(name: "TestSupport", dependencies: ["VPSCore", "VPSVideo"], path: "Tests/TestSupport"),
         .testTarget(name: "VPSVideoTests", dependencies: ["VPSVideo", "TestSupport"]),
         .testTarget(name: "VPSMotionTests", dependencies: ["VPSMotion", "VPSVideo", "TestSupport"]),
         .testTarget(name: "VPSPipelineTests", dependencies: ["VPSPipeline"]),
+        .testTarget(name: "VPSCommandsTests", dependencies: ["vps", "VPSStages", "VPSVideo", "TestSupport"]),
     ]
 )
