@@ -13,6 +13,7 @@ let package = Package(
     name: "vps",
     platforms: [.macOS(.v13)],
     products: [
+        .executable(name: "vps", targets: ["vps"]),
         .library(name: "VPSCore", targets: ["VPSCore"]),
         .library(name: "VPSTensor", targets: ["VPSTensor"]),
         .library(name: "VPSCheckpoint", targets: ["VPSCheckpoint"]),
@@ -51,6 +52,11 @@ let package = Package(
         .target(name: "VPSDetection", dependencies: ["VPSCore", "VPSTensor", "VPSCheckpoint"]),
         .target(name: "VPSPipeline", dependencies: ["VPSCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "VPSStages", dependencies: ["VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline"]),
+        .target(name: "VPSCommands", dependencies: [
+            "VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline", "VPSStages",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "vps", dependencies: ["VPSCommands"]),
 
         // MARK: tests
         .target(name: "TestSupport", dependencies: ["VPSCore", "VPSVideo"], path: "Tests/TestSupport"),
@@ -60,5 +66,6 @@ let package = Package(
         .testTarget(name: "VPSTensorTests", dependencies: ["VPSTensor"]),
         .testTarget(name: "VPSCheckpointTests", dependencies: ["VPSCheckpoint"]),
         .testTarget(name: "VPSDetectionTests", dependencies: ["VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSCore", "VPSVideo"]),
+        .testTarget(name: "VPSCommandsTests", dependencies: ["vps", "VPSStages", "VPSVideo", "TestSupport"]),
     ]
 )
