@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "VPSPipeline", dependencies: ["VPSCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "VPSStages", dependencies: ["VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline"]),
         .target(name: "VPSCommands", dependencies: [
-            "VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline", "VPSStages",
+            "VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline", "VPSStages", "VPSTensor", "VPSCheckpoint", "VPSDetection",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vps", dependencies: ["VPSCommands"]),

@@ -1,0 +1,56 @@
+import Foundation
+import VPSCheckpoint
+
+/// A model whose weights come from a seed (the parity fixtures' format):
+/// the config plus, per parameter, its name, shape and [low, high].
+/// `scripts/make_parity_fixtures.py` writes it; `vps bench model` and
+/// `scripts/bench_torchvision.py` read the same file, so both run identical weights.
+public struct SeededModel: Decodable, Sendable {
+    public struct Weights: Decodable, Sendable {
+        public var generator: String
+        public var seed: UInt64
+        public var params: [SeededWeights.Spec]
+    }
+    public var config: MaskRCNNConfig
+    public var weights: Weights
+
+    public static func load(path: String) throws -> SeededModel {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CheckpointError.unreadable(path: path, reason: "no such file")
+        }
+        let m: SeededModel
+        do { m = try JSONDecoder().decode(SeededModel.self, from: data) } catch {
+            throw CheckpointError.malformed(path: path, reason: "not a seeded-model description: \(error)")
+        }
+        guard m.weights.generator == "splitmix64-fnv1a64" else {
+            throw CheckpointError.malformed(path: path, reason: "unknown weight generator \(m.weights.generator)")
+        }
+        return m
+    }
+
+    public func stateDict() -> StateDict { SeededWeights.stateDict(seed: weights.seed, specs: weights.params) }
+}
+
+extension MaskRCNN {
+    /// Floating-point operations (2 × multiply-adds) of each part for one
+    /// forward pass, in the units of `ModelTimings`' parts.
+    public func flops(_ r: ForwardResult) -> [String: Double] {
+        let C = Double(config.backbone.fpnChannels)
+        let A = Double(config.anchors.aspectRatios.count)
+        var rpnMACs = 0.0
+        for f in r.features {
+            let hw = Double(f.h * f.w)
+            rpnMACs += hw * (C * 9 * C + C * A + C * 4 * A)
+        }
+        let rh = config.roiHeads
+        let P = Double(rh.boxPoolSize * rh.boxPoolSize), rep = Double(rh.representationSize), K = Double(config.numClasses)
+        let boxMACs = Double(r.proposals.count) * (C * P * rep + rep * rep + rep * K + rep * 4 * K)
+        let m = Double(rh.maskPoolSize * rh.maskPoolSize)
+        var perMask = 0.0, cin = C
+        for w in rh.maskLayers { perMask += cin * 9 * Double(w) * m; cin = Double(w) }
+        perMask += cin * cin * 4 * m + cin * K * 4 * m
+        let maskMACs = Double(r.detections.count) * perMask
+        return ["backbone": 2 * backboneMACs(paddedHeight: r.paddedSize.h, paddedWidth: r.paddedSize.w),
+                "rpn": 2 * rpnMACs, "boxHead": 2 * boxMACs, "maskHead": 2 * maskMACs]
+    }
+}
