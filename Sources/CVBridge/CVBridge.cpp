@@ -4,6 +4,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/video/tracking.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -107,3 +108,19 @@ extern "C" int vps_remap_rgb(const uint8_t *src, int w, int h, const float *flow
 }
 
 extern "C" void vps_cv_set_threads(int n) { cv::setNumThreads(n <= 0 ? -1 : n); }
+
+extern "C" int vps_draw_label(uint8_t *rgb, int w, int h, const char *text, int x, int y, double scale,
+                              uint8_t r, uint8_t g, uint8_t b, char *err, size_t errlen) {
+    return guarded(err, errlen, [&] {
+        cv::Mat img(h, w, CV_8UC3, rgb);
+        int baseline = 0;
+        const int font = cv::FONT_HERSHEY_SIMPLEX;
+        cv::Size size = cv::getTextSize(text, font, scale, 1, &baseline);
+        int top = std::max(0, y - size.height - baseline - 2);
+        cv::rectangle(img, cv::Point(x, top), cv::Point(x + size.width + 2, top + size.height + baseline + 2),
+                      cv::Scalar(r, g, b), cv::FILLED);
+        cv::putText(img, text, cv::Point(x + 1, top + size.height + 1), font, scale, cv::Scalar(255, 255, 255), 1,
+                    cv::LINE_AA);
+        if (img.data != rgb) throw std::runtime_error("output buffer was reallocated");
+    });
+}

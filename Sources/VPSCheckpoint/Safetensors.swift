@@ -24,7 +24,7 @@ public enum Safetensors {
         var n: UInt64 = 0
         for i in 0..<8 { n |= UInt64(bytes[i]) << (8 * UInt64(i)) }
         guard n <= UInt64(maxHeaderBytes), 8 + Int(n) <= bytes.count else {
-            throw CheckpointError.malformed(path: path, reason: "header length \(n) exceeds the file (\(bytes.count) bytes)")
+            throw CheckpointError.malformed(path: path, reason: "not a safetensors file (its header length \(n) exceeds the file of \(bytes.count) bytes)")
         }
         let headerEnd = 8 + Int(n)
         let json: Any
@@ -117,8 +117,10 @@ public enum Safetensors {
         for name in dict.names {
             let t = dict.tensors[name]!
             let start = body.count
-            t.values.withUnsafeBufferPointer { p in
-                for v in p { var le = v.bitPattern.littleEndian; withUnsafeBytes(of: &le) { body.append(contentsOf: $0) } }
+            if 1.littleEndian == 1 {
+                t.values.withUnsafeBytes { body.append(contentsOf: $0) }
+            } else {
+                for v in t.values { var le = v.bitPattern.littleEndian; withUnsafeBytes(of: &le) { body.append(contentsOf: $0) } }
             }
             header[name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [start, body.count]] as [String: Any]
         }

@@ -57,6 +57,16 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible, Sendable
     /// Every mismatch between a checkpoint and what the model config expects.
     case mismatches([String])
 
+    /// The problem without the path, on one line (for "cannot read PATH: …" messages).
+    public var reason: String {
+        switch self {
+        case .unreadable(_, let r), .malformed(_, let r): return r
+        case .unsupportedDType(let n, let d): return "tensor \(n) has unsupported dtype \(d)"
+        case .rejectedPickle(_, let r): return "unsafe pickle rejected: \(r)"
+        case .mismatches(let m): return "does not match the model config: " + m.joined(separator: "; ")
+        }
+    }
+
     public var description: String {
         switch self {
         case .unreadable(let p, let r): return "cannot read checkpoint \(p): \(r)"

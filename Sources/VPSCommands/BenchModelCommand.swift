@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VPSCheckpoint
 import VPSCore
 import VPSDetection
 import VPSTensor
@@ -144,6 +145,8 @@ enum ModelLoader {
             return try MaskRCNN(config: m.config, weights: m.stateDict())
         } catch let e as VPSError {
             throw e
+        } catch let e as CheckpointError {
+            throw VPSError.unreadableInput(path: weights ?? seeded!, reason: e.reason)
         } catch {
             throw VPSError.unreadableInput(path: weights ?? seeded!, reason: "\(error)")
         }

@@ -22,5 +22,22 @@ stages:
       preset: veryfast   # x264 preset
       crf: 20
 """#,
+        "segment": #"""
+# vps segment: per-frame Mask R-CNN instance segmentation.
+# decode → detect → render → encode (export only when --export is given)
+name: segment
+description: Per-frame instance segmentation (Mask R-CNN), drawn on the video
+queue_capacity: 4
+stages:
+  - decode: {}
+  - detect:
+      weights: ""          # `vps segment --weights FILE` sets it
+  - render:
+      mode: instances
+      mask_opacity: 0.5
+  - encode:
+      preset: veryfast
+      crf: 20
+"""#,
     ]
 }

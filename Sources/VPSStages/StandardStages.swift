@@ -5,7 +5,9 @@ public enum StandardStages {
     public static let registry = StageRegistry([
         DecodeSource.definition,
         MotionStage.definition,
+        DetectStage.definition,
         FlowRenderStage.definition,
+        InstanceExportStage.definition,
         EncodeStage.definition,
     ])
 }

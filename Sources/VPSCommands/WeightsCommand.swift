@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import VPSCheckpoint
+import VPSCore
+import VPSDetection
+
+/// `vps weights …`: checkpoint tools.
+struct WeightsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "weights",
+        abstract: "Inspect model checkpoints (.safetensors or torchvision .pth).",
+        subcommands: [WeightsInspectCommand.self])
+}
+
+/// `vps weights inspect FILE [--json]`: what a checkpoint holds.
+struct WeightsInspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "List a checkpoint's tensors (name, shape, dtype), its metadata and model config.")
+
+    @Argument(help: "A .safetensors file, or a torchvision .pth/.pt state dict.")
+    var file: String
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    struct TensorInfo: Codable { var name: String; var shape: [Int]; var dtype: String }
+    struct Report: Codable {
+        var path: String
+        var format: String
+        var tensorCount: Int
+        var parameterCount: Int
+        var dtypes: [String: Int]
+        var metadataKeys: [String]
+        var config: MaskRCNNConfig?
+        var configError: String?
+        var tensors: [TensorInfo]
+    }
+
+    func run() throws {
+        try InputFile.validate(file)
+        let dict: StateDict
+        do { dict = try ModelCheckpoint.readStateDict(path: file) } catch let e as CheckpointError {
+            throw VPSError.unreadableInput(path: file, reason: e.reason)
+        }
+        var config: MaskRCNNConfig?
+        var configError: String?
+        if let text = dict.metadata[ModelCheckpoint.configKey] {
+            do { config = try MaskRCNNConfig.decode(json: text) } catch { configError = "\(error)" }
+        }
+        var dtypes: [String: Int] = [:]
+        for t in dict.tensors.values { dtypes[t.dtype.rawValue, default: 0] += 1 }
+        let lower = file.lowercased()
+        let report = Report(
+            path: file, format: lower.hasSuffix(".pth") || lower.hasSuffix(".pt") ? "torch.save (zip)" : "safetensors",
+            tensorCount: dict.tensors.count, parameterCount: dict.parameterCount, dtypes: dtypes,
+            metadataKeys: dict.metadata.keys.sorted(), config: config, configError: configError,
+            tensors: dict.names.map { TensorInfo(name: $0, shape: dict.tensors[$0]!.shape, dtype: dict.tensors[$0]!.dtype.rawValue) })
+        if json {
+            let e = JSONEncoder()
+            e.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try e.encode(report), as: UTF8.self))
+            return
+        }
+        print("\(file): \(report.format), \(report.tensorCount) tensors, \(report.parameterCount) values ("
+              + dtypes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + ")")
+        if let c = config {
+            let b = c.backbone
+            print("config: \(c.architecture), \(b.block.rawValue) ResNet layers \(b.layers) widths \(b.stageWidths), "
+                  + "FPN \(b.fpnChannels), BN eps \(b.batchNormEps), \(c.numClasses) classes, input \(c.transform.minSize)/\(c.transform.maxSize), "
+                  + "score threshold \(c.roiHeads.scoreThreshold)")
+        } else if let configError {
+            print("config: present but unreadable: \(configError)")
+        } else {
+            print("config: none (a .pth is read as torchvision's COCO R50-FPN unless a config is given)")
+        }
+        let others = report.metadataKeys.filter { $0 != ModelCheckpoint.configKey }
+        if !others.isEmpty { print("metadata: " + others.joined(separator: ", ")) }
+        let width = report.tensors.map(\.name.count).max() ?? 0
+        for t in report.tensors {
+            print("  " + t.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  \(t.dtype)  \(t.shape)")
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import TestSupport
+import VPSCheckpoint
+import VPSCore
+import VPSDetection
+import XCTest
+
+/// `vps segment` and `vps weights inspect`, run as a user would.
+final class ModelCommandTests: CLITestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    func testSegmentNeedsWeights() throws {
+        let dir = TestMedia.scratchDirectory()
+        assertBadInput(try vps("segment", TestMedia.vtest, "-o", dir + "/out.mp4", "--frames", "1"), mentions: "--weights")
+        assertBadInput(try vps("segment", TestMedia.vtest, "-o", dir + "/out.mp4", "--weights", dir + "/none.safetensors"),
+                       mentions: "input not found")
+        let bad = Self.fixtures.appendingPathComponent("checkpoints/hostile.pth").path
+        assertBadInput(try vps("segment", TestMedia.vtest, "-o", dir + "/out.mp4", "--weights", bad), mentions: "unsafe pickle")
+        // A torch state dict that is not a Mask R-CNN: every mismatch is named, on one line.
+        let small = Self.fixtures.appendingPathComponent("checkpoints/small.pth").path
+        assertBadInput(try vps("segment", TestMedia.vtest, "-o", dir + "/out.mp4", "--weights", small),
+                       mentions: "missing tensor backbone.body.conv1.weight")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/out.mp4"))
+    }
+
+    func testWeightsInspect() throws {
+        let small = Self.fixtures.appendingPathComponent("checkpoints/small.pth").path
+        let r = try vps("weights", "inspect", small, "--json")
+        XCTAssertEqual(r.status, 0, r.err)
+        let obj = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any]
+        XCTAssertEqual(obj?["tensorCount"] as? Int, 6)
+        let tensors = obj?["tensors"] as? [[String: Any]]
+        XCTAssertEqual(tensors?.first { $0["name"] as? String == "half.weight" }?["dtype"] as? String, "F16")
+        let text = try vps("weights", "inspect", small)
+        XCTAssertTrue(text.out.contains("conv.weight") && text.out.contains("[2, 3, 4]"), text.out)
+        assertBadInput(try vps("weights", "inspect", Self.fixtures.appendingPathComponent("checkpoints/hostile.pth").path),
+                       mentions: "posix.system")
+        assertBadInput(try vps("weights", "inspect", Self.fixtures.appendingPathComponent("checkpoints/small.json").path),
+                       mentions: "not a safetensors file")
+    }
+
+    /// The R18-FPN parity fixture end to end through the CLI: weights written
+    /// as safetensors with the config in the metadata, `vps segment` on a
+    /// still image, and the COCO export compared with torchvision's output.
+    func testSegmentExportMatchesTorchvision() throws {
+        let model = try SeededModel.load(path: Self.fixtures.appendingPathComponent("parity/r18_fpn.json").path)
+        let dir = TestMedia.scratchDirectory()
+        let weights = dir + "/r18.safetensors"
+        try ModelCheckpoint.write(model.stateDict(), config: model.config, to: weights)
+        let inspect = try vps("weights", "inspect", weights)
+        XCTAssertTrue(inspect.out.contains("basic ResNet layers [2, 2, 2, 2]"), inspect.out)
+
+        let fixture = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.fixtures.appendingPathComponent("parity/r18_fpn.json"))) as! [String: Any]
+        let c = (fixture["cases"] as! [[String: Any]])[1]  // fruits.jpg
+        let input = c["input"] as! String
+        guard FileManager.default.fileExists(atPath: input) else { throw XCTSkip("\(input) is not installed") }
+        let r = try vps("segment", input, "-o", dir + "/out.mp4", "--weights", weights, "--export", dir + "/dets.json", "--quiet")
+        XCTAssertEqual(r.status, 0, r.err)
+        let got = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/dets.json"))) as! [[String: Any]]
+        let expected = c["detections"] as! [[String: Any]]
+        XCTAssertEqual(got.count, expected.count)
+        var used = Set<Int>()
+        for e in expected {
+            let eb = (e["box"] as! [Double])
+            let label = e["label"] as! Int
+            // Same label, nearest box (near-equal scores may swap ranks).
+            let j = got.indices.filter { !used.contains($0) && got[$0]["category_id"] as? Int == label }.min { a, b in
+                dist(got[a]["bbox"] as! [Double], eb) < dist(got[b]["bbox"] as! [Double], eb)
+            }
+            guard let j else { XCTFail("no detection of label \(label)"); continue }
+            used.insert(j)
+            XCTAssertLessThan(dist(got[j]["bbox"] as! [Double], eb), 0.05)
+            XCTAssertEqual(got[j]["score"] as! Double, e["score"] as! Double, accuracy: 1e-3)
+            XCTAssertEqual(got[j]["image_id"] as? Int, 0)
+            let seg = got[j]["segmentation"] as! [String: Any], em = e["mask"] as! [String: Any]
+            XCTAssertEqual(seg["size"] as? [Int], em["size"] as? [Int])
+            let size = em["size"] as! [Int]
+            let a = try RLE(string: seg["counts"] as! String, height: size[0], width: size[1]).rowMajorMask()
+            let b = try RLE(string: em["counts"] as! String, height: size[0], width: size[1]).rowMajorMask()
+            var inter = 0, uni = 0
+            for i in a.indices { if a[i] != 0 && b[i] != 0 { inter += 1 }; if a[i] != 0 || b[i] != 0 { uni += 1 } }
+            XCTAssertGreaterThanOrEqual(uni == 0 ? 1 : Double(inter) / Double(uni), 0.99)
+        }
+        // The video has the input's size and one frame.
+        let probe = try vps("probe", dir + "/out.mp4", "--json")
+        XCTAssertTrue(probe.out.contains("\"width\" : 512"), probe.out)
+    }
+
+    /// COCO bbox is [x, y, w, h]; the fixture box is (x1, y1, x2, y2).
+    func dist(_ coco: [Double], _ box: [Double]) -> Double {
+        max(abs(coco[0] - box[0]), abs(coco[1] - box[1]), abs(coco[0] + coco[2] - box[2]), abs(coco[1] + coco[3] - box[3]))
+    }
+}
