@@ -40,6 +40,9 @@ struct BenchModelCommand: ParsableCommand {
     @Option(help: "Worker threads (OpenMP for oneDNN; 0 = library default).")
     var threads: Int = 0
 
+    @Option(help: "Arithmetic precision: fp32 (bf16 is not implemented yet).")
+    var precision: String = "fp32"
+
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -64,6 +67,9 @@ struct BenchModelCommand: ParsableCommand {
     func validate() throws {
         guard frames >= 1 else { throw ValidationError("--frames must be 1 or more") }
         guard threads >= 0 else { throw ValidationError("--threads must be 0 or more") }
+        guard precision == "fp32" else {
+            throw ValidationError("--precision \(precision) is not available: only fp32 is implemented (bf16 is future work)")
+        }
     }
 
     func run() throws {

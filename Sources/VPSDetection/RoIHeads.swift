@@ -84,7 +84,10 @@ public struct RoIHeads {
     /// box for its label.
     public func masks(_ features: [Tensor], boxes: [Box], labels: [Int], imageSize: (h: Int, w: Int)) -> [[Float]] {
         if boxes.isEmpty { return [] }
-        var x = maskPool(features, boxes: boxes, imageSize: imageSize, layout: .nhwc)
+        // Pad the batch to a multiple of 4 (with copies of the last box) so that
+        // the mask head creates at most a few primitives, not one per count.
+        let padded = boxes + [Box](repeating: boxes.last!, count: (4 - boxes.count % 4) % 4)
+        var x = maskPool(features, boxes: padded, imageSize: imageSize, layout: .nhwc)
         for c in maskConvs { x = c(x) }
         x = maskLogits(deconv(x))
         let M = x.h, K = x.c

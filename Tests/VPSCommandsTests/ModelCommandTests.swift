@@ -46,6 +46,7 @@ final class ModelCommandTests: CLITestCase {
     func testSegmentExportMatchesTorchvision() throws {
         let model = try SeededModel.load(path: Self.fixtures.appendingPathComponent("parity/r18_fpn.json").path)
         let dir = TestMedia.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }  // 125 MB of weights
         let weights = dir + "/r18.safetensors"
         try ModelCheckpoint.write(model.stateDict(), config: model.config, to: weights)
         let inspect = try vps("weights", "inspect", weights)
