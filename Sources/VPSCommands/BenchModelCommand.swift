@@ -165,7 +165,7 @@ enum ReferenceConv {
         let (c, h, w) = (256, 144, 192)
         let weight = (0..<(c * c * 9)).map { Float(($0 * 7919) % 1000) / 1e5 - 0.005 }
         let conv = Conv2d(inChannels: c, outChannels: c, kernel: 3, padding: 1, weight: weight, bias: [Float](repeating: 0, count: c))
-        let x = Tensor(shape: [1, c, h, w], layout: .nhwc)
+        let x = Tensor(shape: [1, c, h, w], layout: .blocked8)
         _ = conv(x)
         var best = Double.infinity
         for _ in 0..<3 {

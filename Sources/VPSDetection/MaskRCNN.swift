@@ -29,7 +29,7 @@ public struct ModelTimings: Sendable, Codable {
 public struct ForwardResult {
     public var resizedSize: (h: Int, w: Int)
     public var paddedSize: (h: Int, w: Int)
-    /// P2…P5 and 'pool', NHWC.
+    /// P2…P5 and 'pool' (`.blocked8`).
     public var features: [Tensor]
     /// RPN proposals in resized-image pixels, best first.
     public var proposals: [Box]

@@ -39,10 +39,10 @@ public final class ParameterReader {
 
     /// A convolution with bias, in torch's OIHW (or IOHW for `transposed`) layout.
     public func conv(_ prefix: String, in cin: Int, out cout: Int, kernel k: Int, stride: Int = 1, padding: Int = 0,
-                     transposed: Bool = false, relu: Bool = false) -> Conv2d {
+                     transposed: Bool = false, relu: Bool = false, output: TensorLayout = .blocked8) -> Conv2d {
         let wshape = transposed ? [cin, cout, k, k] : [cout, cin, k, k]
         return Conv2d(inChannels: cin, outChannels: cout, kernel: k, stride: stride, padding: padding,
-                      transposed: transposed, relu: relu,
+                      transposed: transposed, relu: relu, outputLayout: output,
                       weight: take(prefix + ".weight", wshape), bias: take(prefix + ".bias", [cout]))
     }
 

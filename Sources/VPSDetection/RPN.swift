@@ -56,7 +56,7 @@ public struct RegionProposalNetwork {
 
     /// Proposals (x1, y1, x2, y2 in resized-image pixels), best first.
     /// - Parameters:
-    ///   - features: the 5 NHWC FPN levels.
+    ///   - features: the 5 FPN levels (NHWC or `.blocked8`).
     ///   - imageSize: resized, unpadded size (boxes are clipped to it).
     ///   - paddedSize: the padded tensor size (anchor strides come from it).
     public func callAsFunction(_ features: [Tensor], imageSize: (h: Int, w: Int), paddedSize: (h: Int, w: Int)) -> [Box] {
@@ -64,7 +64,8 @@ public struct RegionProposalNetwork {
         var boxes: [Box] = [], scores: [Float] = [], levels: [Int] = []
         for (l, f) in features.enumerated() {
             let t = conv(f)
-            let obj = cls(t), deltas = bbox(t)
+            // NHWC, so objectness and deltas read in torchvision's (H, W, A) order.
+            let obj = cls(t).converted(to: .nhwc), deltas = bbox(t).converted(to: .nhwc)
             let anchors = anchorGenerator.anchors(level: l, featureH: f.h, featureW: f.w, imageH: paddedSize.h, imageW: paddedSize.w)
             let n = f.h * f.w * A
             precondition(anchors.count == n)

@@ -19,7 +19,7 @@ struct ResidualBlock {
     }
 }
 
-/// torchvision's ResNet body up to layer4, returning C2…C5 (NHWC).
+/// torchvision's ResNet body up to layer4, returning C2…C5 (`.blocked8`).
 public struct ResNetBody {
     let stem: Conv2d
     let pool = MaxPool2d(kernel: 3, stride: 2, padding: 1)
@@ -58,7 +58,7 @@ public struct ResNetBody {
         self.stages = stages
     }
 
-    /// NHWC image batch → [C2, C3, C4, C5] (strides 4, 8, 16, 32).
+    /// NCHW image batch → [C2, C3, C4, C5] (strides 4, 8, 16, 32).
     public func callAsFunction(_ x: Tensor) -> [Tensor] {
         var h = pool(stem(x))
         var outs: [Tensor] = []
@@ -74,7 +74,7 @@ public struct ResNetBody {
 }
 
 /// torchvision's `FeaturePyramidNetwork` with `LastLevelMaxPool`:
-/// outputs P2…P5 plus 'pool' (P5 subsampled by 2), all NHWC.
+/// outputs P2…P5 plus 'pool' (P5 subsampled by 2), all `.blocked8`.
 public struct FPN {
     let inner: [Conv2d]
     let layer: [Conv2d]

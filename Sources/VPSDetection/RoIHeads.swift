@@ -47,7 +47,7 @@ public struct RoIHeads {
         public var labels: [Int]
     }
 
-    /// The box branch on `proposals` (resized-image pixels) over the 4 FPN levels P2…P5 (NHWC).
+    /// The box branch on `proposals` (resized-image pixels) over the 4 FPN levels P2…P5.
     public func detect(_ features: [Tensor], proposals: [Box], imageSize: (h: Int, w: Int),
                        scoreThreshold: Float? = nil) -> Boxes {
         let pooled = boxPool(features, boxes: proposals, imageSize: imageSize, layout: .nchw)
@@ -87,14 +87,13 @@ public struct RoIHeads {
         // Pad the batch to a multiple of 4 (with copies of the last box) so that
         // the mask head creates at most a few primitives, not one per count.
         let padded = boxes + [Box](repeating: boxes.last!, count: (4 - boxes.count % 4) % 4)
-        var x = maskPool(features, boxes: padded, imageSize: imageSize, layout: .nhwc)
+        var x = maskPool(features, boxes: padded, imageSize: imageSize, layout: .blocked8)
         for c in maskConvs { x = c(x) }
         x = maskLogits(deconv(x))
-        let M = x.h, K = x.c
+        let M = x.h
         return labels.enumerated().map { i, label in
             var m = [Float](repeating: 0, count: M * M)
-            let base = x.data + i * M * M * K
-            for p in 0..<(M * M) { m[p] = 1 / (1 + exp(-base[p * K + label])) }
+            for y in 0..<M { for xx in 0..<M { m[y * M + xx] = 1 / (1 + exp(-x[i, label, y, xx])) } }
             return m
         }
     }

@@ -22,7 +22,7 @@ public struct ImageTransform: Sendable {
         return ((s.h + d - 1) / d * d, (s.w + d - 1) / d * d)
     }
 
-    /// Returns the padded NHWC tensor `[1, 3, H, W]` and the resized size.
+    /// Returns the padded NCHW tensor `[1, 3, H, W]` and the resized size.
     public func callAsFunction(_ image: RGBImage) -> (tensor: Tensor, size: (h: Int, w: Int)) {
         let (h, w) = (image.height, image.width)
         var planes = [Float](repeating: 0, count: 3 * h * w)
@@ -39,11 +39,11 @@ public struct ImageTransform: Sendable {
             Resize.bilinearPlanar(s.baseAddress!, planes: 3, inH: h, inW: w, outH: size.h, outW: size.w, into: d.baseAddress!)
         } }
         let pad = paddedSize(size)
-        let out = Tensor(shape: [1, 3, pad.h, pad.w], layout: .nhwc)
-        for y in 0..<size.h {
-            for x in 0..<size.w {
-                let o = out.data + (y * pad.w + x) * 3
-                for c in 0..<3 { o[c] = resized[(c * size.h + y) * size.w + x] }
+        let out = Tensor(shape: [1, 3, pad.h, pad.w], layout: .nchw)
+        for c in 0..<3 {
+            for y in 0..<size.h {
+                (out.data + (c * pad.h + y) * pad.w).update(from: resized.withUnsafeBufferPointer { $0.baseAddress! } + (c * size.h + y) * size.w,
+                                                           count: size.w)
             }
         }
         return (out, size)

@@ -4,7 +4,8 @@ import Foundation
 /// A 2-D convolution (or transposed convolution) on oneDNN, with bias and
 /// optional fused residual add and ReLU.
 ///
-/// Activations are NHWC `Tensor`s. Weights are given once in torch's layout
+/// Inputs may be NCHW, NHWC or `.blocked8`; outputs are in `outputLayout`
+/// (`.blocked8` by default, what oneDNN's AVX2 kernels prefer). Weights are given once in torch's layout
 /// (OIHW for a convolution, IOHW for a transposed one) and reordered into
 /// oneDNN's preferred blocked layout the first time a shape is seen. A
 /// primitive is created once per input shape and reused.
@@ -19,6 +20,8 @@ public final class Conv2d: @unchecked Sendable {
     public let transposed: Bool
     /// ReLU applied after bias (and after the residual, if any).
     public let relu: Bool
+    /// Layout of the tensors `callAsFunction` returns.
+    public let outputLayout: TensorLayout
     /// Multiply-adds per output element, for FLOP accounting.
     public var macsPerOutput: Int { inChannels * kernel * kernel }
 
@@ -28,7 +31,7 @@ public final class Conv2d: @unchecked Sendable {
     private var packedWeights: [(MemoryDesc, AlignedBuffer)] = []
     private let lock = NSLock()
 
-    private struct PlanKey: Hashable { var n, h, w: Int; var sum: Bool }
+    private struct PlanKey: Hashable { var n, h, w: Int; var sum: Bool; var src, dst: TensorLayout }
     private final class Plan {
         let prim: DNNLPrimitive
         let src: DNNLMemory, dst: DNNLMemory, wei: DNNLMemory, bia: DNNLMemory
@@ -43,13 +46,15 @@ public final class Conv2d: @unchecked Sendable {
     ///   - bias: `outChannels` values, or nil for none.
     public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                 dilation: Int = 1, transposed: Bool = false, relu: Bool = false,
-                weight: [Float], bias: [Float]?) {
+                outputLayout: TensorLayout = .blocked8, weight: [Float], bias: [Float]?) {
         precondition(weight.count == inChannels * outChannels * kernel * kernel,
                      "conv weight has \(weight.count) values, expected \(outChannels)x\(inChannels)x\(kernel)x\(kernel)")
         precondition(bias == nil || bias!.count == outChannels, "conv bias must have \(outChannels) values")
         self.inChannels = inChannels; self.outChannels = outChannels; self.kernel = kernel
         self.stride = stride; self.padding = padding; self.dilation = dilation
         self.transposed = transposed; self.relu = relu
+        precondition(outputLayout != .matrix, "Conv2d outputs a 4-D layout")
+        self.outputLayout = outputLayout
         self.weight = weight
         biasBuffer = AlignedBuffer(byteCount: outChannels * 4)
         if let bias { bias.withUnsafeBytes { biasBuffer.raw.copyMemory(from: $0.baseAddress!, byteCount: outChannels * 4) } }
@@ -62,16 +67,16 @@ public final class Conv2d: @unchecked Sendable {
         return ((h + 2 * padding - ek) / stride + 1, (w + 2 * padding - ek) / stride + 1)
     }
 
-    /// Applies the layer to an NHWC input; returns a new NHWC tensor.
+    /// Applies the layer; returns a new tensor in `outputLayout`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let (oh, ow) = outputSize(h: x.h, w: x.w)
-        let out = Tensor(shape: [x.n, outChannels, oh, ow], layout: .nhwc)
+        let out = Tensor(shape: [x.n, outChannels, oh, ow], layout: outputLayout)
         run(x, out, sum: false)
         return out
     }
 
     /// `out = act(out + conv(x) + bias)`: the destination already holds the
-    /// residual (same shape as the output, NHWC) and is updated in place.
+    /// residual (the output's shape, any 4-D layout) and is updated in place.
     public func forward(_ x: Tensor, accumulatingInto out: Tensor) {
         run(x, out, sum: true)
     }
@@ -79,17 +84,17 @@ public final class Conv2d: @unchecked Sendable {
     /// The oneDNN implementation chosen for an input of this shape (for verbose reports).
     public func implementation(n: Int, h: Int, w: Int) -> String {
         lock.lock(); defer { lock.unlock() }
-        return plan(PlanKey(n: n, h: h, w: w, sum: false)).prim.implementation
+        return plan(PlanKey(n: n, h: h, w: w, sum: false, src: .nhwc, dst: outputLayout)).prim.implementation
     }
 
     private func run(_ x: Tensor, _ out: Tensor, sum: Bool) {
-        precondition(x.layout == .nhwc && out.layout == .nhwc, "Conv2d works on NHWC tensors")
+        precondition(x.layout != .matrix && out.layout != .matrix, "Conv2d works on 4-D tensors")
         precondition(x.c == inChannels, "Conv2d expects \(inChannels) input channels, got \(x.c)")
         let (oh, ow) = outputSize(h: x.h, w: x.w)
         precondition(out.shape == [x.n, outChannels, oh, ow], "Conv2d output shape \(out.shape) != \([x.n, outChannels, oh, ow])")
         if x.count == 0 || out.count == 0 { return }
         lock.lock(); defer { lock.unlock() }
-        let p = plan(PlanKey(n: x.n, h: x.h, w: x.w, sum: sum))
+        let p = plan(PlanKey(n: x.n, h: x.h, w: x.w, sum: sum, src: x.layout, dst: out.layout))
         p.src.bind(UnsafeMutableRawPointer(x.data))
         p.dst.bind(UnsafeMutableRawPointer(out.data))
         p.prim.execute([(DNNLArg.src, p.src.mem), (DNNLArg.weights, p.wei.mem),
@@ -99,8 +104,8 @@ public final class Conv2d: @unchecked Sendable {
     private func plan(_ key: PlanKey) -> Plan {
         if let p = plans[key] { return p }
         let (oh, ow) = outputSize(h: key.h, w: key.w)
-        let src = MemoryDesc([key.n, inChannels, key.h, key.w], dnnl_nhwc)
-        let dst = MemoryDesc([key.n, outChannels, oh, ow], dnnl_nhwc)
+        let src = MemoryDesc([key.n, inChannels, key.h, key.w], key.src.dnnlTag)
+        let dst = MemoryDesc([key.n, outChannels, oh, ow], key.dst.dnnlTag)
         let weiAny = MemoryDesc([outChannels, inChannels, kernel, kernel], dnnl_format_tag_any)
         let bia = MemoryDesc([outChannels], dnnl_x)
         let strides = [Int64(stride), Int64(stride)]

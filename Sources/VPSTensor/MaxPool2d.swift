@@ -1,13 +1,13 @@
 import CDNNL
 import Foundation
 
-/// 2-D max pooling on NHWC tensors (torch `max_pool2d` with floor mode),
+/// 2-D max pooling on 4-D tensors (output in the input's layout) (torch `max_pool2d` with floor mode),
 /// on oneDNN. Padding counts as −∞, as in torch.
 public final class MaxPool2d: @unchecked Sendable {
     public let kernel: Int
     public let stride: Int
     public let padding: Int
-    private var plans: [[Int]: (DNNLPrimitive, DNNLMemory, DNNLMemory)] = [:]
+    private var plans: [String: (DNNLPrimitive, DNNLMemory, DNNLMemory)] = [:]
     private let lock = NSLock()
 
     public init(kernel: Int, stride: Int, padding: Int = 0) {
@@ -19,16 +19,16 @@ public final class MaxPool2d: @unchecked Sendable {
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        precondition(x.layout == .nhwc, "MaxPool2d works on NHWC tensors")
+        precondition(x.layout != .matrix, "MaxPool2d works on 4-D tensors")
         let (oh, ow) = outputSize(h: x.h, w: x.w)
-        let out = Tensor(shape: [x.n, x.c, oh, ow], layout: .nhwc)
+        let out = Tensor(shape: [x.n, x.c, oh, ow], layout: x.layout)
         if out.count == 0 { return out }
         lock.lock(); defer { lock.unlock() }
-        let key = x.shape
+        let key = "\(x.shape) \(x.layout)"
         let plan: (DNNLPrimitive, DNNLMemory, DNNLMemory)
         if let p = plans[key] { plan = p } else {
-            let src = MemoryDesc(x.shape, dnnl_nhwc)
-            let dst = MemoryDesc(out.shape, dnnl_nhwc)
+            let src = MemoryDesc(x.shape, x.layout.dnnlTag)
+            let dst = MemoryDesc(out.shape, x.layout.dnnlTag)
             var d = dnnl_pooling_v2_desc_t()
             let k = [Int64(kernel), Int64(kernel)], s = [Int64(stride), Int64(stride)]
             let dil: [Int64] = [0, 0], pad = [Int64(padding), Int64(padding)]

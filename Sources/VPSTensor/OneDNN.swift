@@ -34,6 +34,18 @@ public final class DNNLContext: @unchecked Sendable {
     }
 }
 
+extension TensorLayout {
+    /// The oneDNN format tag of a 4-D layout.
+    var dnnlTag: dnnl_format_tag_t {
+        switch self {
+        case .nchw: return dnnl_nchw
+        case .nhwc: return dnnl_nhwc
+        case .blocked8: return dnnl_nChw8c
+        case .matrix: return dnnl_nc
+        }
+    }
+}
+
 /// A memory descriptor with the usual constructors.
 struct MemoryDesc {
     var md = dnnl_memory_desc_t()

@@ -2,14 +2,16 @@ import Foundation
 
 /// Resampling with torch's exact index and weight rules.
 public enum Resize {
-    /// torch `interpolate(mode="nearest", size=(outH, outW))` on an NHWC tensor.
+    /// torch `interpolate(mode="nearest", size=(outH, outW))` on an NHWC or
+    /// `.blocked8` tensor (output in the same layout).
     public static func nearest(_ x: Tensor, height outH: Int, width outW: Int) -> Tensor {
-        precondition(x.layout == .nhwc, "nearest upsampling works on NHWC tensors")
-        let out = Tensor(shape: [x.n, x.c, outH, outW], layout: .nhwc)
-        let C = x.c
+        precondition(x.layout == .nhwc || x.layout == .blocked8, "nearest upsampling works on NHWC or blocked tensors")
+        let out = Tensor(shape: [x.n, x.c, outH, outW], layout: x.layout)
+        // A blocked tensor is N·⌈C/8⌉ NHWC images of 8 channels.
+        let (images, C) = x.layout == .blocked8 ? (x.n * ((x.c + 7) / 8), 8) : (x.n, x.c)
         let ys = (0..<outH).map { nearestIndex($0, input: x.h, output: outH) }
         let xs = (0..<outW).map { nearestIndex($0, input: x.w, output: outW) }
-        for b in 0..<x.n {
+        for b in 0..<images {
             for oy in 0..<outH {
                 let srcRow = x.data + ((b * x.h + ys[oy]) * x.w) * C
                 let dstRow = out.data + ((b * outH + oy) * outW) * C

@@ -6,6 +6,10 @@ public enum TensorLayout: String, Sendable, Codable {
     case nchw
     /// Channels-last: `data[((n * H + y) * W + x) * C + c]` (what oneDNN prefers; used inside the model).
     case nhwc
+    /// oneDNN's `nChw8c`: channels in blocks of 8, each block stored NHWC-like:
+    /// `data[(((n * Cb + c / 8) * H + y) * W + x) * 8 + c % 8]`, Cb = ⌈C/8⌉;
+    /// padding channels hold zeros. What oneDNN's AVX2 kernels run fastest on.
+    case blocked8
     /// Row-major 2-D matrix `rows × cols`: `data[r * cols + c]`.
     case matrix
 }
@@ -19,7 +23,7 @@ public enum TensorLayout: String, Sendable, Codable {
 public final class Tensor: @unchecked Sendable {
     public let shape: [Int]
     public let layout: TensorLayout
-    /// Number of elements.
+    /// Number of stored elements (including `.blocked8` padding channels).
     public let count: Int
     /// The elements; valid only while the tensor is alive (keep a reference,
     /// or use `array`, when reading from a temporary).
@@ -28,13 +32,17 @@ public final class Tensor: @unchecked Sendable {
     /// A zero-filled tensor.
     public init(shape: [Int], layout: TensorLayout) {
         switch layout {
-        case .nchw, .nhwc: precondition(shape.count == 4, "4-D layout needs a 4-D shape, got \(shape)")
+        case .nchw, .nhwc, .blocked8: precondition(shape.count == 4, "4-D layout needs a 4-D shape, got \(shape)")
         case .matrix: precondition(shape.count == 2, "matrix layout needs a 2-D shape, got \(shape)")
         }
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
         self.shape = shape
         self.layout = layout
-        self.count = shape.reduce(1, *)
+        if layout == .blocked8 {
+            self.count = shape[0] * ((shape[1] + 7) / 8) * 8 * shape[2] * shape[3]
+        } else {
+            self.count = shape.reduce(1, *)
+        }
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
         let raw = UnsafeMutableRawPointer.allocate(byteCount: (bytes + 63) / 64 * 64, alignment: 64)
         raw.initializeMemory(as: UInt8.self, repeating: 0, count: (bytes + 63) / 64 * 64)
@@ -71,16 +79,23 @@ public final class Tensor: @unchecked Sendable {
         switch layout {
         case .nchw: return ((n * shape[1] + c) * shape[2] + y) * shape[3] + x
         case .nhwc: return ((n * shape[2] + y) * shape[3] + x) * shape[1] + c
+        case .blocked8: return ((((n * ((shape[1] + 7) >> 3) + (c >> 3)) * shape[2] + y) * shape[3] + x) << 3) + (c & 7)
         case .matrix: preconditionFailure("4-D index into a matrix")
         }
     }
 
-    /// A copy in the other 4-D layout (NCHW ↔ NHWC), or `self` if already in `target`.
+    /// A copy in another 4-D layout, or `self` if already in `target`.
     public func converted(to target: TensorLayout) -> Tensor {
         if target == layout { return self }
         precondition(layout != .matrix && target != .matrix, "layout conversion is for 4-D tensors")
         let out = Tensor(shape: shape, layout: target)
         let (N, C, H, W) = (shape[0], shape[1], shape[2], shape[3])
+        if layout == .blocked8 || target == .blocked8 {
+            for b in 0..<N { for ch in 0..<C { for y in 0..<H { for x in 0..<W {
+                out.data[out.offset(b, ch, y, x)] = data[offset(b, ch, y, x)]
+            } } } }
+            return out
+        }
         let hw = H * W
         for b in 0..<N {
             let src = data + b * C * hw, dst = out.data + b * C * hw

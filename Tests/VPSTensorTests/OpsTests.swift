@@ -38,20 +38,20 @@ final class OpsTests: XCTestCase {
         var out = [Float](repeating: 0, count: 4)
         out.withUnsafeMutableBufferPointer { o in
             RoIAlign.pool(f, batch: 0, box: Box(0, 0, 2, 2), spatialScale: 1, outputSize: 2, samplingRatio: 2,
-                          aligned: false, channelsLast: false, into: o.baseAddress!)
+                          aligned: false, layout: .nchw, into: o.baseAddress!)
         }
         // Bin (0,0) samples at 0.25 and 0.75 → mean 0.5 → f = 5.5.
         XCTAssertEqual(out, [5.5, 6.5, 15.5, 16.5])
         // Samples beyond the map clamp to the edge; beyond −1 they count as zero.
         out.withUnsafeMutableBufferPointer { o in
             RoIAlign.pool(f, batch: 0, box: Box(-4, 3, -2, 5), spatialScale: 1, outputSize: 2, samplingRatio: 2,
-                          aligned: false, channelsLast: false, into: o.baseAddress!)
+                          aligned: false, layout: .nchw, into: o.baseAddress!)
         }
         // x samples at −3.75, −3.25 (zero) for pw = 0 and −2.75, −2.25 for pw = 1: all outside.
         XCTAssertEqual(out, [0, 0, 0, 0])
         out.withUnsafeMutableBufferPointer { o in
             RoIAlign.pool(f, batch: 0, box: Box(2.5, 2.5, 4.5, 4.5), spatialScale: 1, outputSize: 2, samplingRatio: 2,
-                          aligned: false, channelsLast: false, into: o.baseAddress!)
+                          aligned: false, layout: .nchw, into: o.baseAddress!)
         }
         // Bin (1,1) samples at 3.75 and 4.25 in both axes: 3.75 clamps to index 3
         // (f = 33); 4.25 lies beyond the map (> 4) and counts as zero.
@@ -110,5 +110,44 @@ final class OpsTests: XCTestCase {
         XCTAssertEqual(Set(offset), Set(perCat))
         XCTAssertFalse(loop.isEmpty)
         XCTAssertEqual(loop, loop.sorted { sc[$0] > sc[$1] })
+    }
+}
+
+final class LayoutTests: XCTestCase {
+    /// MultiScaleRoIAlign gives the same values whatever the feature and output layouts.
+    func testRoIAlignAgreesAcrossLayouts() {
+        var rng = TestRNG(state: 11)
+        let (c, h, w) = (20, 9, 13)
+        let values = rng.array(c * h * w)
+        let nchw = Tensor(shape: [1, c, h, w], layout: .nchw, values: values)
+        let boxes = [Box(1, 2, 30, 20), Box(-3, 5, 10, 40), Box(0, 0, 52, 36)]
+        let pool = MultiScaleRoIAlign(outputSize: 5, samplingRatio: 2)
+        let ref = pool([nchw.converted(to: .nhwc)], boxes: boxes, imageSize: (36, 52), layout: .nchw)
+        for feature in [TensorLayout.nhwc, .blocked8] {
+            for out in [TensorLayout.nchw, .nhwc, .blocked8] {
+                let got = pool([nchw.converted(to: feature)], boxes: boxes, imageSize: (36, 52), layout: out)
+                XCTAssertEqual(got.converted(to: .nchw).array, ref.array, "features \(feature), output \(out)")
+            }
+        }
+    }
+
+    /// Convolutions read and write every 4-D layout alike.
+    func testConvAcrossLayouts() {
+        var rng = TestRNG(state: 12)
+        let (c, o, h, w) = (12, 10, 7, 6)
+        let x = Tensor(shape: [2, c, h, w], layout: .nchw, values: rng.array(2 * c * h * w))
+        let wt = rng.array(o * c * 9), b = rng.array(o)
+        var outputs: [[Float]] = []
+        for out in [TensorLayout.nhwc, .blocked8] {
+            let conv = Conv2d(inChannels: c, outChannels: o, kernel: 3, padding: 1, relu: true, outputLayout: out, weight: wt, bias: b)
+            for input in [TensorLayout.nhwc, .blocked8] where input == out {
+                outputs.append(conv(x.converted(to: input)).converted(to: .nchw).array)
+            }
+        }
+        XCTAssertLessThan(maxAbsDiff(outputs[0], outputs[1]), 1e-5)
+        let up = Resize.nearest(x.converted(to: .blocked8), height: 14, width: 12).converted(to: .nchw)
+        let upRef = Resize.nearest(x.converted(to: .nhwc), height: 14, width: 12).converted(to: .nchw)
+        XCTAssertEqual(up.array, upRef.array)
+        XCTAssertEqual(up[1, 11, 13, 11], x[1, 11, 6, 5])
     }
 }
