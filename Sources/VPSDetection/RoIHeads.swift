@@ -14,7 +14,7 @@ public struct RoIHeads {
     let fc6: Linear, fc7: Linear
     let clsScore: Linear, bboxPred: Linear
     let maskConvs: [Conv2d]
-    let deconv: Conv2d
+    let deconv: UpConv2x2
     let maskLogits: Conv2d
     let coder: BoxCoder
 
@@ -35,7 +35,7 @@ public struct RoIHeads {
             c = w
         }
         maskConvs = convs
-        deconv = r.conv("roi_heads.mask_predictor.conv5_mask", in: c, out: c, kernel: 2, stride: 2, transposed: true, relu: true)
+        deconv = UpConv2x2(prefix: "roi_heads.mask_predictor.conv5_mask", channels: c, reader: r)
         maskLogits = r.conv("roi_heads.mask_predictor.mask_fcn_logits", in: c, out: numClasses, kernel: 1)
         coder = BoxCoder(weights: config.boxCoderWeights.map { Float($0) })
     }
@@ -98,6 +98,55 @@ public struct RoIHeads {
         }
     }
 
-    var convolutions: [Conv2d] { maskConvs + [deconv, maskLogits] }
+    var convolutions: [Conv2d] { maskConvs + [deconv.conv, maskLogits] }
     var linears: [Linear] { [fc6, fc7, clsScore, bboxPred] }
+}
+
+/// torchvision's `ConvTranspose2d(c, c, 2, stride=2)` + ReLU, computed as a
+/// 1×1 convolution to 4c channels (one per output sub-pixel) followed by a
+/// pixel shuffle: out[o, 2y+ky, 2x+kx] = relu(b[o] + Σᵢ in[i, y, x]·W[i, o, ky, kx]).
+/// Same sums as the transposed convolution, but on oneDNN's fast 1×1 kernel.
+struct UpConv2x2 {
+    let conv: Conv2d
+    let channels: Int
+
+    init(prefix: String, channels c: Int, reader r: ParameterReader) {
+        channels = c
+        let w = r.take(prefix + ".weight", [c, c, 2, 2])  // IOHW
+        let b = r.take(prefix + ".bias", [c])
+        var w1 = [Float](repeating: 0, count: 4 * c * c)
+        var b1 = [Float](repeating: 0, count: 4 * c)
+        for o in 0..<c {
+            for t in 0..<4 {
+                b1[o * 4 + t] = b[o]
+                for i in 0..<c { w1[(o * 4 + t) * c + i] = w[(i * c + o) * 4 + t] }
+            }
+        }
+        conv = Conv2d(inChannels: c, outChannels: 4 * c, kernel: 1, relu: true, weight: w1, bias: b1)
+    }
+
+    /// `[K, c, H, W]` → `[K, c, 2H, 2W]`, both `.blocked8`.
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        let y = conv(x)
+        precondition(y.layout == .blocked8)
+        let (K, H, W, c) = (x.n, x.h, x.w, channels)
+        let out = Tensor(shape: [K, c, 2 * H, 2 * W], layout: .blocked8)
+        let inBlocks = (4 * c + 7) / 8, outBlocks = (c + 7) / 8
+        let src = y.data, dst = out.data
+        DispatchQueue.concurrentPerform(iterations: K) { n in
+            for o in 0..<c {
+                let ob = dst + ((n * outBlocks + (o >> 3)) * 2 * H * 2 * W) * 8 + (o & 7)
+                for t in 0..<4 {
+                    let q = o * 4 + t, ky = t >> 1, kx = t & 1
+                    let ib = src + ((n * inBlocks + (q >> 3)) * H * W) * 8 + (q & 7)
+                    for yy in 0..<H {
+                        let orow = ob + ((2 * yy + ky) * 2 * W + kx) * 8
+                        let irow = ib + yy * W * 8
+                        for xx in 0..<W { orow[xx * 16] = irow[xx * 8] }
+                    }
+                }
+            }
+        }
+        return out
+    }
 }
