@@ -14,6 +14,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "VPSCore", targets: ["VPSCore"]),
+        .library(name: "VPSFormats", targets: ["VPSFormats"]),
+        .library(name: "VPSEval", targets: ["VPSEval"]),
+        .library(name: "VPSSynth", targets: ["VPSSynth"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,6 +33,13 @@ let package = Package(
 
         // MARK: libraries, in data-path order
         .target(name: "VPSCore"),
+        // MARK: results, exports, metrics, synthetic data (issue 3)
+        .target(name: "VPSFormats", dependencies: ["VPSCore"]),
+        .target(name: "VPSEval", dependencies: ["VPSCore", "VPSFormats"]),
+        .target(name: "VPSSynth", dependencies: ["VPSCore", "VPSFormats"]),
+        .testTarget(name: "VPSFormatsTests", dependencies: ["VPSFormats"], path: "Tests/VPSFormatsTests"),
+        .testTarget(name: "VPSEvalTests", dependencies: ["VPSEval", "VPSFormats"], path: "Tests/VPSEvalTests"),
+        .testTarget(name: "VPSSynthTests", dependencies: ["VPSSynth", "VPSFormats"], path: "Tests/VPSSynthTests"),
         // (further targets are added as their sources land)
     ]
 )
