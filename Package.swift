@@ -31,15 +31,33 @@ let package = Package(
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]
         ),
 
+        .target(
+            name: "CVBridge",
+            cxxSettings: openCVInclude,
+            linkerSettings: [
+                .linkedLibrary("opencv_core"),
+                .linkedLibrary("opencv_imgproc"),
+                .linkedLibrary("opencv_video"),
+            ]
+        ),
+
+
         // MARK: libraries, in data-path order
         .target(name: "VPSCore"),
+        .target(name: "VPSVideo", dependencies: ["VPSCore", "CFFmpeg"]),
+        .target(name: "VPSMotion", dependencies: ["VPSCore", "CVBridge"]),
+
         // MARK: results, exports, metrics, synthetic data (issue 3)
         .target(name: "VPSFormats", dependencies: ["VPSCore"]),
-        .target(name: "VPSEval", dependencies: ["VPSCore", "VPSFormats"]),
-        .target(name: "VPSSynth", dependencies: ["VPSCore", "VPSFormats"]),
-        .testTarget(name: "VPSFormatsTests", dependencies: ["VPSFormats"], path: "Tests/VPSFormatsTests"),
-        .testTarget(name: "VPSEvalTests", dependencies: ["VPSEval", "VPSFormats"], path: "Tests/VPSEvalTests"),
-        .testTarget(name: "VPSSynthTests", dependencies: ["VPSSynth", "VPSFormats"], path: "Tests/VPSSynthTests"),
-        // (further targets are added as their sources land)
+        .target(name: "VPSEval", dependencies: ["VPSCore", "VPSFormats", "VPSMotion"]),
+        .target(name: "VPSSynth", dependencies: ["VPSCore", "VPSFormats", "VPSVideo"]),
+
+        // MARK: tests
+        .target(name: "TestSupport", dependencies: ["VPSCore", "VPSVideo"], path: "Tests/TestSupport"),
+        .testTarget(name: "VPSVideoTests", dependencies: ["VPSVideo", "TestSupport"]),
+        .testTarget(name: "VPSMotionTests", dependencies: ["VPSMotion", "VPSVideo", "TestSupport"]),
+        .testTarget(name: "VPSFormatsTests", dependencies: ["VPSFormats", "VPSVideo"]),
+        .testTarget(name: "VPSEvalTests", dependencies: ["VPSEval", "VPSFormats", "VPSVideo"]),
+        .testTarget(name: "VPSSynthTests", dependencies: ["VPSSynth", "VPSFormats", "VPSEval", "VPSVideo"]),
     ]
 )
