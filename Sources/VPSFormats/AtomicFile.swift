@@ -7,24 +7,21 @@ import VPSCore
 
 /// A buffered output file that appears under its final name only on success.
 ///
-/// Bytes go to `<path>.partial-<pid>` next to the destination; `commit()`
-/// flushes, closes and renames it onto `path`. If the writer is dropped or
-/// `abandon()` is called before `commit()`, the temporary file is removed, so
-/// a failed run never leaves a partial file under the final name.
+/// A thin buffered writer over the foundation's `AtomicOutput`: bytes go to its
+/// hidden temporary name beside the destination; `commit()` flushes, closes and
+/// renames it onto `path`. If the writer is dropped or `abandon()` is called
+/// first, the temporary file is removed, so a failed run never leaves a partial
+/// file under the final name.
 public final class AtomicFile {
     public let path: String
-    let tempPath: String
+    let output: AtomicOutput
     private var file: UnsafeMutablePointer<FILE>?
 
     public init(path: String) throws {
         self.path = path
-        let dir = AtomicFile.parentDirectory(of: path)
-        var st = stat()
-        guard stat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
-            throw VPSError.outputDirectoryMissing(path: dir)
-        }
-        tempPath = path + ".partial-\(getpid())"
-        guard let f = fopen(tempPath, "wb") else {
+        output = try AtomicOutput(path: path)
+        guard let f = fopen(output.temporaryPath, "wb") else {
+            output.discard()
             throw VPSError.outputNotWritable(path: path, reason: String(cString: strerror(errno)))
         }
         file = f
@@ -56,14 +53,10 @@ public final class AtomicFile {
         let reason = String(cString: strerror(errno))
         fclose(f)
         if failed {
-            unlink(tempPath)
+            output.discard()
             throw VPSError.outputNotWritable(path: path, reason: reason)
         }
-        if rename(tempPath, path) != 0 {
-            let r = String(cString: strerror(errno))
-            unlink(tempPath)
-            throw VPSError.outputNotWritable(path: path, reason: r)
-        }
+        try output.commit()
     }
 
     /// Closes and deletes the temporary file; `path` is left untouched.
@@ -71,7 +64,7 @@ public final class AtomicFile {
         guard let f = file else { return }
         file = nil
         fclose(f)
-        unlink(tempPath)
+        output.discard()
     }
 
     static func parentDirectory(of path: String) -> String {
