@@ -67,7 +67,8 @@ public final class AtomicFile {
         output.discard()
     }
 
-    static func parentDirectory(of path: String) -> String {
+    /// The directory part of `path` ("." when it has none).
+    public static func parentDirectory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         let d = String(path[..<slash])
         return d.isEmpty ? "/" : d

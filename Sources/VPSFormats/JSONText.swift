@@ -1,7 +1,9 @@
+import VPSCore
+
 /// Helpers for writing JSON text by hand, so that writers can stream.
-enum JSONText {
+public enum JSONText {
     /// A JSON string literal with the required escapes.
-    static func string(_ s: String) -> String {
+    public static func string(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {
@@ -23,32 +25,21 @@ enum JSONText {
     }
 
     /// A number as JSON: integers without a fraction, others with up to 17 significant digits.
-    static func number(_ x: Double) -> String {
+    public static func number(_ x: Double) -> String {
         guard x.isFinite else { return "null" }
         if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
         return "\(x)"
     }
 
-    static func rle(_ r: RLELike) -> String {
-        "{\"size\":[\(r.height),\(r.width)],\"counts\":\(string(r.countsString))}"
+    /// `{"size":[h,w],"counts":"…"}` of a compressed RLE.
+    public static func rle(_ r: RLE) -> String {
+        "{\"size\":[\(r.height),\(r.width)],\"counts\":\(string(r.string))}"
     }
 
-    static func categories(_ cats: [Category]) -> String {
+    public static func categories(_ cats: [Category]) -> String {
         "[" + cats.map { "{\"id\":\($0.id),\"name\":\(string($0.name)),\"isthing\":\($0.isThing ? 1 : 0)}" }
             .joined(separator: ",") + "]"
     }
 
-    static func intArray(_ a: [Int]) -> String { "[" + a.map(String.init).joined(separator: ",") + "]" }
-}
-
-import VPSCore
-
-protocol RLELike {
-    var height: Int { get }
-    var width: Int { get }
-    var countsString: String { get }
-}
-
-extension RLE: RLELike {
-    var countsString: String { string }
+    public static func intArray(_ a: [Int]) -> String { "[" + a.map(String.init).joined(separator: ",") + "]" }
 }
