@@ -318,6 +318,14 @@ def rle_cases(rng):
             shapes.append({"kind": kind, "h": h, "w": w, "x0": x0, "x1": int(rng.integers(x0, w + 1)), "y0": y0, "y1": int(rng.integers(y0, h + 1))})
         else:
             shapes.append({"kind": kind, "h": h, "w": w, "salt": int(rng.integers(0, 1000)), "density": int(rng.integers(0, 9))})
+    for k in range(12):  # same-size pairs for IoU
+        h, w = int(rng.integers(5, 50)), int(rng.integers(5, 50))
+        shapes.append({"kind": "disc", "h": h, "w": w, "cx": int(rng.integers(0, w)), "cy": int(rng.integers(0, h)), "r": int(rng.integers(2, 25))})
+        if k % 2:
+            x0, y0 = int(rng.integers(0, w)), int(rng.integers(0, h))
+            shapes.append({"kind": "rect", "h": h, "w": w, "x0": x0, "x1": int(rng.integers(x0, w + 1)), "y0": y0, "y1": int(rng.integers(y0, h + 1))})
+        else:
+            shapes.append({"kind": "hash", "h": h, "w": w, "salt": int(rng.integers(0, 1000)), "density": int(rng.integers(1, 8))})
     out = []
     for s in shapes:
         m = shape_mask(s)
