@@ -33,7 +33,7 @@ extension EvalReport {
         return out.joined(separator: "\n")
     }
 
-    /// The report as pretty-printed JSON with sorted keys; undefined figures are `null`.
+    /// The report as pretty-printed JSON with sorted keys; undefined figures are left out.
     public func json() throws -> String {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -66,13 +66,28 @@ public enum SynthDataset {
                 ? try VideoEncoder(path: writer.stagingDirectory + "/video.mp4", width: options.width, height: options.height,
                                    frameRate: options.frameRate)
                 : nil
-            for t in 0..<options.frames {
-                let (image, truth) = scene.render(t)
-                try ImageFile.writePNG(image, to: writer.stagingDirectory + "/frames/" + pad6(t) + ".png")
-                try encoder?.write(image)
-                try writer.write(truth)
-                try train.add(truth, video: k, fileName: "\(name)/frames/\(pad6(t)).png")
-                progress?(k, t)
+            // Frames are rendered and their PNGs written in small concurrent batches;
+            // the encoder and the JSON writers then take them in order.
+            let batch = 8
+            for first in stride(from: 0, to: options.frames, by: batch) {
+                let n = min(batch, options.frames - first)
+                let results = ConcurrentResults<(RGBImage, PanopticFrame)>(count: n)
+                DispatchQueue.concurrentPerform(iterations: n) { j in
+                    let t = first + j
+                    results.set(j, Result {
+                        let r = scene.render(t)
+                        try ImageFile.writePNG(r.image, to: writer.stagingDirectory + "/frames/" + pad6(t) + ".png")
+                        return r
+                    })
+                }
+                for j in 0..<n {
+                    let t = first + j
+                    let (image, truth) = try results.get(j)
+                    try encoder?.write(image)
+                    try writer.write(truth)
+                    try train.add(truth, video: k, fileName: "\(name)/frames/\(pad6(t)).png")
+                    progress?(k, t)
+                }
             }
             _ = try encoder?.finish()
             try writer.finish()
@@ -115,4 +130,13 @@ final class TrainingJSONWriter {
         try out.write("\n],\"images\":[\n" + images.joined(separator: ",\n") + "\n]}\n")
         try out.commit()
     }
+}
+
+/// Results of a concurrent batch, one slot per iteration.
+final class ConcurrentResults<T>: @unchecked Sendable {
+    private var slots: [Result<T, Error>?]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: Result<T, Error>) { lock.lock(); slots[i] = r; lock.unlock() }
+    func get(_ i: Int) throws -> T { try slots[i]!.get() }
 }

@@ -112,11 +112,18 @@ public struct SyntheticScene: Sendable {
         let cam = cameraX(t)
         let s1 = seed &+ 11, s2 = seed &+ 23, s3 = seed &+ 37
         // stuff
+        let horizonAt = (0..<W).map { x -> Double in
+            horizon.base + horizon.amp * sin((Double(x) + cam) * horizon.freq + horizon.phase)
+        }
+        let poolTop = (0..<W).map { x -> Double in
+            let wx = Double(x) + cam
+            return wx >= pool.x0 && wx < pool.x1 ? pool.top + 6 * sin(wx * 0.05) : .infinity
+        }
         for y in 0..<H {
             let fy = Double(y)
             for x in 0..<W {
                 let wx = Double(x) + cam
-                let hz = horizon.base + horizon.amp * sin(wx * horizon.freq + horizon.phase)
+                let hz = horizonAt[x]
                 let i = y * W + x
                 var c: (Double, Double, Double)
                 if fy < hz {
@@ -124,7 +131,7 @@ public struct SyntheticScene: Sendable {
                     let g = fy / max(hz, 1)
                     c = (90 + 60 * g + 70 * n, 140 + 50 * g + 60 * n, 230 - 20 * g + 25 * n)
                     ids[i] = 1000
-                } else if wx >= pool.x0 && wx < pool.x1 && fy >= pool.top + 6 * sin(wx * 0.05) {
+                } else if fy >= poolTop[x] {
                     let wave = 0.5 + 0.5 * sin(fy * 0.9 + Double(t) * 0.4 + 3 * Noise.value(wx, fy, scale: 12, seed: s3))
                     c = (20 + 30 * wave, 70 + 50 * wave, 140 + 60 * wave)
                     ids[i] = 3000
@@ -176,23 +183,34 @@ public struct SyntheticScene: Sendable {
             }
             if any { segments.append(Segment(id: o.id, trackId: o.id)) }
         }
-        // blur (3×3 binomial) and noise, image only
+        // blur (3×3 binomial, separable, replicated border) and noise, image only
+        var tmp = [Float](repeating: 0, count: W * H * 3)
+        rgb.withUnsafeBufferPointer { src in
+            tmp.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<H {
+                    let row = y * W * 3
+                    for x in 0..<W {
+                        let l = row + max(x - 1, 0) * 3, c = row + x * 3, r = row + min(x + 1, W - 1) * 3
+                        for ch in 0..<3 { dst[c + ch] = src[l + ch] + 2 * src[c + ch] + src[r + ch] }
+                    }
+                }
+            }
+        }
         var out = [UInt8](repeating: 0, count: W * H * 3)
         var noise = SplitMix64(seed: seed &* 31 &+ UInt64(t) &* 0x1000_0001)
-        let k: [Float] = [1, 2, 1]
-        for y in 0..<H {
-            for x in 0..<W {
-                for ch in 0..<3 {
-                    var acc: Float = 0
-                    for j in -1...1 {
-                        let yy = min(max(y + j, 0), H - 1)
-                        for i in -1...1 {
-                            let xx = min(max(x + i, 0), W - 1)
-                            acc += k[i + 1] * k[j + 1] * rgb[(yy * W + xx) * 3 + ch]
-                        }
+        tmp.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                let stride = W * 3
+                for y in 0..<H {
+                    let up = max(y - 1, 0) * stride, mid = y * stride, down = min(y + 1, H - 1) * stride
+                    var bits: UInt64 = 0
+                    for i in 0..<stride {
+                        if i % 8 == 0 { bits = noise.next() }
+                        let n = Float(bits & 0xff) / 255 * 12 - 6
+                        bits >>= 8
+                        let v = (src[up + i] + 2 * src[mid + i] + src[down + i]) / 16 + n
+                        dst[mid + i] = UInt8(max(0, min(255, v)))
                     }
-                    let n = Float(noise.next() >> 56) / 255 * 12 - 6
-                    out[(y * W + x) * 3 + ch] = UInt8(max(0, min(255, acc / 16 + n)))
                 }
             }
         }

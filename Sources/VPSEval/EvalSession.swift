@@ -1,0 +1,69 @@
+import Foundation
+import VPSCore
+import VPSFormats
+
+/// `vps eval`: pairs ground-truth and predicted videos and runs the `Evaluator`.
+///
+/// - `gt` is a dataset directory (one video directory with `panoptic.json`, or
+///   a directory of them; see `PanopticWriter`).
+/// - `pred` is either the same kind of directory (videos are paired by name;
+///   a single video pairs with a single video whatever the names), or one
+///   instance export for a single-video ground truth: COCO instances JSON,
+///   YouTube-VIS results JSON, or MOTS text (`.txt`). Instance exports carry no
+///   stuff, so stuff scores count every stuff segment as missed.
+/// - Optical flow for the flicker metric comes from the ground truth's
+///   `frames/NNNNNN.png` (as `vps synth` writes them); without them the
+///   flicker warp is the identity.
+public enum EvalSession {
+    public static func run(gt: String, pred: String, options: EvalOptions, png: PNGCodec) throws -> EvalReport {
+        let gtVideos = try PanopticDataset.open(gt)
+        let categories = gtVideos[0].categories
+        for v in gtVideos where v.categories != categories {
+            throw VPSError.unreadableInput(path: v.directory, reason: "its categories differ from those of \(gtVideos[0].directory)")
+        }
+        var ev = try Evaluator(categories: categories, options: options)
+        let predFrames: [PredictionFrames]
+        if FileSystem.isDirectory(pred) {
+            let predVideos = try PanopticDataset.open(pred)
+            let byName = Dictionary(predVideos.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            predFrames = try gtVideos.map { g in
+                let p: PanopticVideo
+                if gtVideos.count == 1 && predVideos.count == 1 {
+                    p = predVideos[0]
+                } else if let q = byName[g.name] {
+                    p = q
+                } else {
+                    throw VPSError.invalidArgument("no prediction for video '\(g.name)' in \(pred) (it has: \(predVideos.map(\.name).joined(separator: ", ")))")
+                }
+                var position: [Int: Int] = [:]
+                for (k, e) in p.frames.enumerated() { position[e.frameIndex] = k }
+                return { i in try position[i].map { try p.frame($0, png: png) } }
+            }
+        } else {
+            guard FileSystem.exists(pred) else { throw VPSError.fileNotFound(path: pred) }
+            guard gtVideos.count == 1 else {
+                throw VPSError.invalidArgument("a prediction file can only be scored against one video; \(gt) has \(gtVideos.count)")
+            }
+            let records = try readInstances(pred)
+            let frames = try InstanceReader.panopticFrames(records, frameCount: (gtVideos[0].frames.map(\.frameIndex).max() ?? -1) + 1)
+            predFrames = [{ i in i < frames.count ? frames[i] : nil }]
+        }
+        for (g, p) in zip(gtVideos, predFrames) {
+            let framesDir = g.directory + "/frames/"
+            let hasFrames = FileSystem.isDirectory(framesDir)
+            try ev.addVideo(g, png: png, pred: p, images: hasFrames ? { i in
+                let path = framesDir + pad6(i) + ".png"
+                return FileSystem.exists(path) ? try png.read(path) : nil
+            } : nil)
+        }
+        return ev.report()
+    }
+
+    /// Reads an instance export, telling the format from the extension and content.
+    public static func readInstances(_ path: String) throws -> [InstanceRecord] {
+        if path.lowercased().hasSuffix(".txt") { return try InstanceReader.readMOTS(path) }
+        let head = String(decoding: try FileSystem.read(path).prefix(4096), as: UTF8.self)
+        if head.contains("\"segmentations\"") { return try InstanceReader.readYouTubeVIS(path) }
+        return try InstanceReader.readCOCO(path)
+    }
+}
