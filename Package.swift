@@ -13,6 +13,7 @@ let package = Package(
     name: "vps",
     platforms: [.macOS(.v13)],
     products: [
+        .executable(name: "vps", targets: ["vps"]),
         .library(name: "VPSCore", targets: ["VPSCore"]),
         .library(name: "VPSFormats", targets: ["VPSFormats"]),
         .library(name: "VPSEval", targets: ["VPSEval"]),
@@ -46,6 +47,14 @@ let package = Package(
         .target(name: "VPSCore"),
         .target(name: "VPSVideo", dependencies: ["VPSCore", "CFFmpeg"]),
         .target(name: "VPSMotion", dependencies: ["VPSCore", "CVBridge"]),
+        .target(name: "VPSPipeline", dependencies: ["VPSCore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "VPSStages", dependencies: ["VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline"]),
+        .target(name: "VPSCommands", dependencies: [
+            "VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline", "VPSStages",
+            "VPSFormats", "VPSEval", "VPSSynth",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "vps", dependencies: ["VPSCommands"]),
 
         // MARK: results, exports, metrics, synthetic data (issue 3)
         .target(name: "VPSFormats", dependencies: ["VPSCore"]),
@@ -56,6 +65,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["VPSCore", "VPSVideo"], path: "Tests/TestSupport"),
         .testTarget(name: "VPSVideoTests", dependencies: ["VPSVideo", "TestSupport"]),
         .testTarget(name: "VPSMotionTests", dependencies: ["VPSMotion", "VPSVideo", "TestSupport"]),
+        .testTarget(name: "VPSPipelineTests", dependencies: ["VPSPipeline"]),
+        .testTarget(name: "VPSCommandsTests", dependencies: ["vps", "VPSStages", "VPSVideo", "TestSupport"]),
         .testTarget(name: "VPSFormatsTests", dependencies: ["VPSFormats", "VPSVideo"]),
         .testTarget(name: "VPSEvalTests", dependencies: ["VPSEval", "VPSFormats", "VPSVideo"]),
         .testTarget(name: "VPSSynthTests", dependencies: ["VPSSynth", "VPSFormats", "VPSEval", "VPSVideo"]),

@@ -36,6 +36,30 @@ public final class AtomicOutput {
 
     /// Validates the destination and reserves a temporary name beside it.
     public init(path: String) throws {
+        try Self.checkParent(path)
+        finalPath = path
+        temporaryPath = Self.temporaryName(for: path)
+        // Probe writability now, so the error comes before any work is done.
+        guard FileManager.default.createFile(atPath: temporaryPath, contents: nil) else {
+            let reason = String(cString: strerror(errno))
+            throw VPSError.outputNotWritable(path: path, reason: reason)
+        }
+        TemporaryFiles.shared.register(temporaryPath)
+    }
+
+    /// Checks, without leaving anything behind, that `path` could be written:
+    /// its folder exists, it is not a directory, and a file can be created there.
+    public static func validateDestination(_ path: String) throws {
+        let out = try AtomicOutput(path: path)
+        out.discard()
+    }
+
+    private static func temporaryName(for path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
+    }
+
+    private static func checkParent(_ path: String) throws {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
         var isDir: ObjCBool = false
@@ -49,15 +73,6 @@ public final class AtomicOutput {
         if FileManager.default.fileExists(atPath: path, isDirectory: &targetIsDir), targetIsDir.boolValue {
             throw VPSError.outputNotWritable(path: path, reason: "it is an existing directory")
         }
-        finalPath = path
-        temporaryPath = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
-        // Probe writability now, so the error comes before any work is done.
-        guard FileManager.default.createFile(atPath: temporaryPath, contents: nil) else {
-            let reason = String(cString: strerror(errno))
-            throw VPSError.outputNotWritable(path: path, reason: reason)
-        }
-        TemporaryFiles.shared.register(temporaryPath)
     }
 
     /// Moves the temporary file onto the final name.

@@ -22,24 +22,10 @@ public enum FlowColor {
     }()
 
     /// The colour of one displacement, with magnitudes normalised by `maxMagnitude`.
-    @inlinable
     public static func color(dx: Float, dy: Float, maxMagnitude: Float) -> (UInt8, UInt8, UInt8) {
-        let eps: Float = 1e-5
-        let u = dx / (maxMagnitude + eps), v = dy / (maxMagnitude + eps)
-        let rad = (u * u + v * v).squareRoot()
-        let a = atan2f(-v, -u) / Float.pi
-        let n = wheel.count
-        let fk = (a + 1) / 2 * Float(n - 1)
-        let k0 = min(max(Int(fk), 0), n - 1)
-        let k1 = k0 + 1 == n ? 0 : k0 + 1
-        let f = fk - Float(k0)
-        let c0 = wheel[k0], c1 = wheel[k1]
-        func channel(_ a: Float, _ b: Float) -> UInt8 {
-            var col = ((1 - f) * a + f * b) / 255
-            col = rad <= 1 ? 1 - rad * (1 - col) : col * 0.75
-            return UInt8(min(max((255 * col).rounded(.down), 0), 255))
-        }
-        return (channel(c0.0, c1.0), channel(c0.1, c1.1), channel(c0.2, c1.2))
+        var out: [UInt8] = [0, 0, 0]
+        paint([dx, dy], count: 1, maxMagnitude: maxMagnitude, sign: 1, into: &out)
+        return (out[0], out[1], out[2])
     }
 
     /// Colours a whole field. `maxMagnitude` nil normalises by the field's own
@@ -48,16 +34,37 @@ public enum FlowColor {
     /// direction of motion for a field computed from frame t to frame t−1).
     public static func image(_ flow: FlowField, maxMagnitude: Float? = nil, negate: Bool = false) -> RGBImage {
         let m = max(maxMagnitude ?? flow.maxMagnitude, 1e-3)
-        let s: Float = negate ? -1 : 1
         var px = [UInt8](repeating: 0, count: flow.width * flow.height * 3)
-        flow.data.withUnsafeBufferPointer { f in
-            px.withUnsafeMutableBufferPointer { out in
-                for i in 0..<(flow.width * flow.height) {
-                    let c = color(dx: s * f[2 * i], dy: s * f[2 * i + 1], maxMagnitude: m)
-                    out[3 * i] = c.0; out[3 * i + 1] = c.1; out[3 * i + 2] = c.2
+        paint(flow.data, count: flow.width * flow.height, maxMagnitude: m, sign: negate ? -1 : 1, into: &px)
+        return RGBImage(width: flow.width, height: flow.height, pixels: px)
+    }
+
+    /// The wheel as a flat RGB table in 0…1, for the inner loop.
+    private static let table: [Float] = wheel.flatMap { [$0.0 / 255, $0.1 / 255, $0.2 / 255] }
+
+    /// flow_vis's `flow_uv_to_colors` over `count` (dx, dy) pairs into RGB bytes.
+    private static func paint(_ flow: [Float], count: Int, maxMagnitude: Float, sign: Float, into out: inout [UInt8]) {
+        let n = wheel.count
+        let scale = sign / (maxMagnitude + 1e-5)
+        table.withUnsafeBufferPointer { wt in
+            flow.withUnsafeBufferPointer { f in
+                out.withUnsafeMutableBufferPointer { o in
+                    for i in 0..<count {
+                        let u = f[2 * i] * scale, v = f[2 * i + 1] * scale
+                        let rad = (u * u + v * v).squareRoot()
+                        let a = atan2f(-v, -u) / Float.pi
+                        let fk = (a + 1) / 2 * Float(n - 1)
+                        let k0 = min(max(Int(fk), 0), n - 1)
+                        let k1 = k0 + 1 == n ? 0 : k0 + 1
+                        let t = fk - Float(k0)
+                        for c in 0..<3 {
+                            var col = (1 - t) * wt[3 * k0 + c] + t * wt[3 * k1 + c]
+                            col = rad <= 1 ? 1 - rad * (1 - col) : col * 0.75
+                            o[3 * i + c] = UInt8(min(max((255 * col).rounded(.down), 0), 255))
+                        }
+                    }
                 }
             }
         }
-        return RGBImage(width: flow.width, height: flow.height, pixels: px)
     }
 }

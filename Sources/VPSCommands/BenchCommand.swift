@@ -1,0 +1,9 @@
+import ArgumentParser
+
+/// `vps bench …`: benchmarks that print figures (never timed tests).
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure throughput: video I/O and flow (io).",
+        subcommands: [BenchIOCommand.self])
+}

@@ -1,0 +1,159 @@
+import ArgumentParser
+import Foundation
+import VPSCore
+import VPSMotion
+import VPSPipeline
+import VPSStages
+import VPSVideo
+
+/// `vps bench io [INPUT]`: decode, flow (per preset), render and encode
+/// throughput on their own, then the whole `vps flow` pipeline, and the peak
+/// memory of `vps flow` on a short and on the full video.
+struct BenchIOCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "io",
+        abstract: "Benchmark decode, optical flow, render, encode and the end-to-end flow pipeline.")
+
+    @Argument(help: "Input video (default: OpenCV's vtest.avi from opencv-doc).")
+    var input: String = "/usr/share/doc/opencv-doc/examples/data/vtest.avi"
+
+    @Option(help: "Frames kept in memory for the per-stage benchmarks.")
+    var sample: Int = 150
+
+    @Option(help: "Frames for the short run of the memory comparison.")
+    var short: Int = 100
+
+    @Option(help: "Worker threads (0 = libraries' defaults).")
+    var threads: Int = 0
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @Flag(name: .customLong("skip-memory"), help: "Skip the peak-memory comparison (two child runs).")
+    var skipMemory = false
+
+    struct Report: Codable {
+        var input: String
+        var width: Int
+        var height: Int
+        var framesDecoded: Int
+        var decodeFPS: Double
+        var flowFPS: [String: Double]
+        var renderFPS: Double
+        var encodeFPS: Double
+        var pipeline: RunReport
+        var pipelineFPS: Double
+        var slowestStage: String
+        var slowestStageFPS: Double
+        var endToEndOverSlowest: Double
+        var peakRSSMegabytes: [String: Double]?
+    }
+
+    func run() throws {
+        if threads > 0 {
+            setenv("OMP_NUM_THREADS", String(threads), 1)
+            FlowEstimator.setThreads(threads)
+        }
+        let note: (String) -> Void = { if !json { print($0) } }
+        // Decode, keeping a sample in memory.
+        var frames: [RGBImage] = []
+        let decoder = try VideoDecoder(path: input, threads: threads)
+        var t0 = Date()
+        var count = 0
+        while let f = try decoder.nextFrame() {
+            count += 1
+            if frames.count < sample { frames.append(f.image) }
+        }
+        let decodeFPS = Double(count) / Date().timeIntervalSince(t0)
+        guard frames.count >= 2 else { throw VPSError.invalidArgument("benchmark needs at least 2 frames; \(input) has \(count)") }
+        let (w, h) = (frames[0].width, frames[0].height)
+        note(String(format: "input %@: %dx%d, %d frames", input, w, h, count))
+        note(String(format: "decode (incl. RGB conversion): %.1f fps", decodeFPS))
+
+        // Flow per method, gray conversion included.
+        var flowFPS: [String: Double] = [:]
+        var lastFlow = FlowField(width: w, height: h)
+        let methods: [(String, FlowMethod)] = FlowMethod.DISPreset.allCases.map { ("dis-\($0.rawValue)", FlowMethod.dis($0)) }
+            + [("farneback", .farneback)]
+        for (name, method) in methods {
+            let est = try FlowEstimator(method: method)
+            let n = name == "farneback" ? min(frames.count, 30) : frames.count
+            t0 = Date()
+            var prev = try est.gray(frames[0])
+            for i in 1..<n {
+                let g = try est.gray(frames[i])
+                lastFlow = try est.flow(fromGray: g, toGray: prev)
+                prev = g
+            }
+            flowFPS[name] = Double(n - 1) / Date().timeIntervalSince(t0)
+            note(String(format: "flow %@: %.1f fps", name, flowFPS[name]!))
+        }
+
+        // Render (colour coding) and encode.
+        t0 = Date()
+        var canvas = frames[0]
+        for _ in 0..<frames.count { canvas = FlowColor.image(lastFlow, negate: true) }
+        let renderFPS = Double(frames.count) / Date().timeIntervalSince(t0)
+        note(String(format: "render (flow colours): %.1f fps", renderFPS))
+        let tmp = NSTemporaryDirectory() + "vps-bench-\(getpid()).mp4"
+        defer { unlink(tmp) }
+        let enc = try VideoEncoder(path: tmp, width: w, height: h, frameRate: decoder.frameRate,
+                                   settings: EncoderSettings(preset: "veryfast", crf: 20, threads: threads))
+        t0 = Date()
+        for f in frames { try enc.write(f) }
+        try enc.finish()
+        let encodeFPS = Double(frames.count) / Date().timeIntervalSince(t0)
+        note(String(format: "encode (x264 veryfast, incl. YUV conversion and muxing): %.1f fps", encodeFPS))
+        _ = canvas
+
+        // The whole flow pipeline on the full input.
+        let spec = try PipelineSpec.parse(yaml: BuiltinPipelines.yaml["flow"]!, origin: "flow.yaml")
+        let pipeline = try StandardStages.registry.build(spec, context: BuildContext(input: input, output: tmp, threads: threads))
+        let report = try ConcurrentRunner.run(pipeline, options: RunOptions(queueCapacity: spec.queueCapacity))
+        let slowest = report.stages.min { $0.throughput < $1.throughput }!
+        let ratio = report.fps / slowest.throughput
+        note(String(format: "vps flow end to end: %.1f fps; slowest stage in the same run: %@ at %.1f fps; ratio %.2f",
+                    report.fps, slowest.name, slowest.throughput, ratio))
+        if !json { print(Profile.table(report), terminator: "") }
+
+        // Peak memory: short run against the full video, as child processes.
+        var memory: [String: Double]?
+        if !skipMemory {
+            let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+            let shortKB = try ChildProcess.peakRSS(exe, ["flow", input, "-o", tmp, "--quiet", "--frames", String(short)])
+            let fullKB = try ChildProcess.peakRSS(exe, ["flow", input, "-o", tmp, "--quiet"])
+            memory = ["frames_\(short)": Double(shortKB) / 1024, "frames_all_\(count)": Double(fullKB) / 1024]
+            note(String(format: "peak RSS of vps flow: %d frames %.1f MB, all %d frames %.1f MB (ratio %.2f)",
+                        short, Double(shortKB) / 1024, count, Double(fullKB) / 1024, Double(fullKB) / Double(max(shortKB, 1))))
+        }
+        if json {
+            let r = Report(input: input, width: w, height: h, framesDecoded: count, decodeFPS: decodeFPS, flowFPS: flowFPS,
+                           renderFPS: renderFPS, encodeFPS: encodeFPS, pipeline: report, pipelineFPS: report.fps,
+                           slowestStage: slowest.name, slowestStageFPS: slowest.throughput,
+                           endToEndOverSlowest: ratio, peakRSSMegabytes: memory)
+            let e = JSONEncoder()
+            e.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try e.encode(r), as: UTF8.self))
+        }
+    }
+}
+
+/// Runs a child process and reports its own peak RSS (kB), via wait4.
+enum ChildProcess {
+    static func peakRSS(_ executable: String, _ args: [String]) throws -> Int {
+        var pid: pid_t = 0
+        let argv = ([executable] + args).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        let rc = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard rc == 0 else { throw VPSError.internalFailure("cannot start \(executable): \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        var usage = rusage()
+        wait4(pid, &status, 0, &usage)
+        guard status == 0 else { throw VPSError.internalFailure("\(executable) \(args.joined(separator: " ")) exited with status \(status)") }
+        return Int(usage.ru_maxrss)
+    }
+}

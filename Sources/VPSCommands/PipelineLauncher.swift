@@ -1,0 +1,83 @@
+import Foundation
+import VPSCore
+import VPSPipeline
+import VPSStages
+
+/// Finds pipeline descriptions: a user's file, or one built into the binary.
+enum PipelineLoader {
+    static func load(file: String?, builtin: String) throws -> PipelineSpec {
+        if let file { return try PipelineSpec.load(path: file) }
+        guard let text = BuiltinPipelines.yaml[builtin] else {
+            throw VPSError.internalFailure("no built-in pipeline '\(builtin)'")
+        }
+        return try PipelineSpec.parse(yaml: text, origin: "\(builtin).yaml (built in)")
+    }
+}
+
+/// Runs a pipeline for a command: builds it, wires Ctrl-C, shows progress,
+/// reports warnings, the profile, and what was written.
+struct PipelineLauncher {
+    let common: CommonOptions
+
+    /// Runs `spec` on `input`; returns the report. Throws for bad input and
+    /// failures; exits with 130 after an interrupted (but cleanly finished) run.
+    @discardableResult
+    func run(_ spec: PipelineSpec, input: String, output: String?) throws -> RunReport {
+        common.applyThreads()
+        let context = BuildContext(input: input, output: output, selection: common.selection, threads: common.threads)
+        let pipeline = try StandardStages.registry.build(spec, context: context)
+        let token = CancellationToken()
+        let interrupts = InterruptHandler(token: token, quiet: common.quiet)
+        defer { interrupts.uninstall() }
+        let progress = ProgressBar(total: pipeline.source.expectedFrameCount,
+                                   enabled: !common.quiet && Console.stderrIsTerminal)
+        let report = try ConcurrentRunner.run(pipeline, options: RunOptions(
+            queueCapacity: spec.queueCapacity, cancellation: token) { _, done in progress.update(done) })
+        progress.finish()
+        for w in report.warnings { Console.warning(w) }
+        if common.profile { FileHandle.standardError.write(Data(Profile.table(report).utf8)) }
+        guard report.frames > 0 else {
+            throw VPSError.invalidArgument("no frames were selected from \(input) (check --start, --frames and --stride)")
+        }
+        if report.cancelled {
+            Console.note("interrupted after \(report.frames) frames" + (output.map { "; \($0) holds them" } ?? ""))
+            throw ExitCodeError.interrupted
+        }
+        if !common.quiet, let output {
+            Console.note(String(format: "wrote %@: %d frames in %.1f s (%.1f fps)", output, report.frames, report.wallSeconds, report.fps))
+        }
+        return report
+    }
+}
+
+/// Exit after an interrupt that still finished its outputs cleanly.
+enum ExitCodeError: Error { case interrupted }
+
+/// Formats a run report for `--profile`.
+enum Profile {
+    static func table(_ r: RunReport) -> String {
+        var s = "stage        frames   busy s   fps alone   queue mean/max/cap\n"
+        for st in r.stages {
+            let q = st.meanQueue.map { String(format: "%.2f/%d/%d", $0, st.maxQueue ?? 0, st.queueCapacity ?? 0) } ?? "-"
+            let name = st.name.padding(toLength: max(12, st.name.count), withPad: " ", startingAt: 0)
+            s += name + String(format: " %6d %8.3f %11.1f   ", st.frames, st.busySeconds, st.throughput) + q + "\n"
+        }
+        let slowest = r.stages.filter { $0.frames > 0 }.min { $0.throughput < $1.throughput }
+        s += String(format: "end to end: %d frames in %.3f s = %.1f fps", r.frames, r.wallSeconds, r.fps)
+        if let slowest, slowest.throughput > 0 {
+            s += String(format: "; slowest stage %@ at %.1f fps (end-to-end/slowest = %.2f)",
+                        slowest.name as NSString, slowest.throughput, r.fps / slowest.throughput)
+        }
+        s += String(format: "\npeak RSS: %.1f MB\n", Double(PeakMemory.residentKilobytes) / 1024)
+        return s
+    }
+}
+
+/// The process's peak resident set size.
+enum PeakMemory {
+    static var residentKilobytes: Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Int(usage.ru_maxrss)
+    }
+}

@@ -1,0 +1,73 @@
+import Dispatch
+import Foundation
+import VPSCore
+import VPSPipeline
+
+/// Ctrl-C handling for a run: the first SIGINT asks the pipeline to stop taking
+/// frames (the frames in flight finish and outputs close cleanly); a second one
+/// removes temporary outputs and exits at once with code 130.
+final class InterruptHandler {
+    private let source: DispatchSourceSignal
+    private var count = 0
+
+    init(token: CancellationToken, quiet: Bool) {
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { [unowned self] in
+            self.count += Int(max(1, self.source.data))
+            if self.count == 1 {
+                token.cancel()
+                if !quiet { Console.note("interrupt: finishing the frames in flight (Ctrl-C again to abort)") }
+            } else {
+                TemporaryFiles.shared.removeAll()
+                Console.note("aborted")
+                _exit(130)
+            }
+        }
+        source.resume()
+    }
+
+    func uninstall() {
+        source.cancel()
+        signal(SIGINT, SIG_DFL)
+    }
+}
+
+/// A one-line progress bar on stderr: frames done/total, fps and ETA.
+final class ProgressBar {
+    private let total: Int?
+    private let enabled: Bool
+    private let start = Date()
+    private var lastDraw = Date.distantPast
+
+    init(total: Int?, enabled: Bool) {
+        self.total = total
+        self.enabled = enabled
+    }
+
+    func update(_ done: Int) {
+        guard enabled else { return }
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) >= 0.1 || done == total else { return }
+        lastDraw = now
+        let elapsed = now.timeIntervalSince(start)
+        let fps = elapsed > 0 ? Double(done) / elapsed : 0
+        var line: String
+        if let total, total > 0 {
+            let frac = min(1, Double(done) / Double(total))
+            let width = 24
+            let filled = Int(frac * Double(width))
+            let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
+            let eta = fps > 0 ? Double(max(0, total - done)) / fps : 0
+            line = String(format: "[%@] %d/%d frames  %.1f fps  ETA %d:%02d", bar, done, total, fps, Int(eta) / 60, Int(eta) % 60)
+        } else {
+            line = String(format: "%d frames  %.1f fps", done, fps)
+        }
+        FileHandle.standardError.write(Data("\r\(line)\u{1B}[K".utf8))
+    }
+
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}

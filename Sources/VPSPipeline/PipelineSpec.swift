@@ -1,0 +1,136 @@
+import Foundation
+import VPSCore
+import Yams
+
+/// A value in a stage's settings.
+public enum SettingValue: Equatable, Sendable, CustomStringConvertible {
+    case string(String), int(Int), double(Double), bool(Bool)
+
+    public var description: String {
+        switch self {
+        case .string(let s): return s
+        case .int(let i): return String(i)
+        case .double(let d): return String(d)
+        case .bool(let b): return String(b)
+        }
+    }
+}
+
+/// One entry of a pipeline's `stages` list: a stage name and its settings.
+public struct StageSpec: Equatable, Sendable {
+    public var name: String
+    public var settings: [String: SettingValue]
+
+    public init(name: String, settings: [String: SettingValue] = [:]) {
+        self.name = name
+        self.settings = settings
+    }
+}
+
+/// A pipeline description, as written in `pipelines/*.yaml`:
+///
+/// ```yaml
+/// name: flow
+/// description: colour-coded motion maps
+/// queue_capacity: 4
+/// stages:
+///   - decode: {}
+///   - motion: {method: dis, preset: fast, scale: 1.0}
+///   - render: {mode: flow}
+///   - encode: {preset: veryfast, crf: 20}
+/// ```
+///
+/// Top-level keys other than these four, and malformed entries, are errors.
+public struct PipelineSpec: Equatable, Sendable {
+    public var name: String
+    public var description: String?
+    public var queueCapacity: Int
+    public var stages: [StageSpec]
+
+    public static let topLevelKeys = ["name", "description", "queue_capacity", "stages"]
+
+    public init(name: String, description: String? = nil, queueCapacity: Int = 4, stages: [StageSpec]) {
+        self.name = name
+        self.description = description
+        self.queueCapacity = queueCapacity
+        self.stages = stages
+    }
+
+    /// Reads and parses a YAML file.
+    public static func load(path: String) throws -> PipelineSpec {
+        try InputFile.validate(path)
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw VPSError.unreadableInput(path: path, reason: "not a UTF-8 text file")
+        }
+        return try parse(yaml: text, origin: path)
+    }
+
+    /// Parses YAML text; `origin` names it in error messages.
+    public static func parse(yaml: String, origin: String = "pipeline") throws -> PipelineSpec {
+        let root: Any?
+        do {
+            root = try Yams.load(yaml: yaml)
+        } catch {
+            let first = "\(error)".split(separator: "\n").first.map(String.init) ?? "syntax error"
+            throw VPSError.invalidPipeline("\(origin): YAML \(first)")
+        }
+        guard let map = root as? [String: Any] else {
+            throw VPSError.invalidPipeline("\(origin): expected a mapping with keys \(topLevelKeys.joined(separator: ", "))")
+        }
+        for key in map.keys.sorted() where !topLevelKeys.contains(key) {
+            throw VPSError.invalidPipeline("\(origin): unknown key '\(key)'; valid keys: \(topLevelKeys.joined(separator: ", "))")
+        }
+        let name = (map["name"] as? String) ?? URL(fileURLWithPath: origin).deletingPathExtension().lastPathComponent
+        var capacity = 4
+        if let c = map["queue_capacity"] {
+            guard let ci = c as? Int, ci >= 1, ci <= 1024 else {
+                throw VPSError.invalidPipeline("\(origin): queue_capacity must be a whole number from 1 to 1024")
+            }
+            capacity = ci
+        }
+        guard let list = map["stages"] as? [Any], !list.isEmpty else {
+            throw VPSError.invalidPipeline("\(origin): 'stages' must be a non-empty list")
+        }
+        var stages: [StageSpec] = []
+        for (i, entry) in list.enumerated() {
+            if let bare = entry as? String {
+                stages.append(StageSpec(name: bare))
+                continue
+            }
+            guard let m = entry as? [String: Any], m.count == 1, let (stageName, body) = m.first else {
+                throw VPSError.invalidPipeline("\(origin): stage \(i + 1) must be a name or a one-key mapping 'name: {settings}'")
+            }
+            var settings: [String: SettingValue] = [:]
+            if let b = body as? [String: Any] {
+                for (k, v) in b { settings[k] = try value(v, key: k, stage: stageName, origin: origin) }
+            } else if !(body is NSNull) {  // `- decode:` with nothing after it is fine
+                throw VPSError.invalidPipeline("\(origin): settings of stage '\(stageName)' must be a mapping")
+            }
+            stages.append(StageSpec(name: stageName, settings: settings))
+        }
+        return PipelineSpec(name: name, description: map["description"] as? String, queueCapacity: capacity, stages: stages)
+    }
+
+    private static func value(_ v: Any, key: String, stage: String, origin: String) throws -> SettingValue {
+        switch v {
+        case let b as Bool: return .bool(b)
+        case let i as Int: return .int(i)
+        case let d as Double: return .double(d)
+        case let s as String: return .string(s)
+        default:
+            throw VPSError.invalidPipeline("\(origin): setting '\(key)' of stage '\(stage)' must be a string, number or boolean")
+        }
+    }
+
+    /// Sets `key` in every stage named `stage` (for command-line overrides).
+    /// Returns false when the pipeline has no such stage.
+    @discardableResult
+    public mutating func override(stage: String, key: String, value: SettingValue) -> Bool {
+        var found = false
+        for i in stages.indices where stages[i].name == stage {
+            stages[i].settings[key] = value
+            found = true
+        }
+        return found
+    }
+}

@@ -1,0 +1,65 @@
+import VPSCore
+import VPSPipeline
+import VPSVideo
+
+/// The `encode` sink: writes each packet's canvas to an H.264 MP4.
+///
+/// The encoder opens on the first frame (when the canvas size is known). The
+/// output's timestamps are the input's, shifted so the first selected frame is
+/// at 0; its nominal frame rate is the input's divided by `--stride`. On
+/// `finish()` the file is completed and renamed onto its final name; on
+/// `abort()` the temporary file is removed.
+public final class EncodeStage: Stage {
+    public let name = "encode"
+    public let requires = [CanvasKey.name]
+    public let provides: [String] = []
+    public let path: String
+    public let frameRate: Rational
+    public let settings: EncoderSettings
+    private var encoder: VideoEncoder?
+    private var origin: Double?
+
+    public init(path: String, frameRate: Rational, settings: EncoderSettings) throws {
+        try AtomicOutput.validateDestination(path)
+        self.path = path
+        self.frameRate = frameRate
+        self.settings = settings
+    }
+
+    /// Frames written so far.
+    public var framesWritten: Int { encoder?.framesWritten ?? 0 }
+
+    public func process(_ packet: inout Packet) throws {
+        guard let canvas = packet[CanvasKey.self] else {
+            throw VPSError.internalFailure("encode: frame \(packet.frame.index) has no canvas")
+        }
+        if encoder == nil {
+            encoder = try VideoEncoder(path: path, width: canvas.width, height: canvas.height,
+                                       frameRate: frameRate, settings: settings)
+        }
+        let t0 = origin ?? packet.frame.timestamp
+        origin = t0
+        try encoder!.write(canvas, timestamp: packet.frame.timestamp - t0)
+    }
+
+    public func finish() throws { try encoder?.finish() }
+    public func abort() { encoder?.abort() }
+
+    static let definition = StageDefinition(
+        name: "encode", summary: "encode the canvas to H.264 MP4 (libx264, yuv420p, +faststart)",
+        keys: ["preset", "crf"],
+        builder: .stage { settings, context in
+            guard let output = context.output else { throw VPSError.invalidArgument("an output path (-o) is required") }
+            let crf = try settings.int("crf", default: 20)
+            guard (0...51).contains(crf) else { throw VPSError.invalidPipeline("encode crf must be 0…51, got \(crf)") }
+            let preset = try settings.string("preset", default: "veryfast")
+            let presets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"]
+            guard presets.contains(preset) else {
+                throw VPSError.invalidPipeline("encode preset '\(preset)' is unknown; valid: \(presets.joined(separator: ", "))")
+            }
+            var rate = context.frameRate ?? Rational(25, 1)
+            if context.selection.stride > 1 { rate = Rational(rate.num, rate.den * context.selection.stride) }
+            return try EncodeStage(path: output, frameRate: rate,
+                                   settings: EncoderSettings(preset: preset, crf: crf, threads: context.threads))
+        })
+}

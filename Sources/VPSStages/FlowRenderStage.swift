@@ -1,0 +1,59 @@
+import VPSCore
+import VPSMotion
+import VPSPipeline
+
+/// The `render` stage in `flow` mode: draws the motion map with the Middlebury
+/// colour wheel. Colours show the direction each pixel moved since the previous
+/// frame (the negated motion map), so rightward motion is red. With
+/// `side_by_side` the canvas is the frame and the colour map next to each other.
+public final class FlowRenderStage: Stage {
+    public let name = "render"
+    public let requires = [FrameKey.name, MotionKey.name]
+    public let provides = [CanvasKey.name]
+    /// Magnitude (in frame pixels) that maps to full saturation; nil = each frame's own maximum.
+    public let maxMagnitude: Float?
+    public let sideBySide: Bool
+
+    public init(maxMagnitude: Float?, sideBySide: Bool) {
+        self.maxMagnitude = maxMagnitude
+        self.sideBySide = sideBySide
+    }
+
+    public func process(_ packet: inout Packet) throws {
+        let image = packet.frame.image
+        guard let motion = packet[MotionKey.self] else { return }
+        let flow = motion.resampled(width: image.width, height: image.height)
+        let colours = FlowColor.image(flow, maxMagnitude: maxMagnitude, negate: true)
+        packet[CanvasKey.self] = sideBySide ? Self.beside(image, colours) : colours
+    }
+
+    /// Two equally tall images next to each other.
+    static func beside(_ a: RGBImage, _ b: RGBImage) -> RGBImage {
+        precondition(a.height == b.height)
+        let w = a.width + b.width
+        var px = [UInt8](repeating: 0, count: w * a.height * 3)
+        for y in 0..<a.height {
+            px.replaceSubrange((y * w * 3)..<(y * w * 3 + a.rowBytes),
+                               with: a.pixels[(y * a.rowBytes)..<((y + 1) * a.rowBytes)])
+            px.replaceSubrange((y * w * 3 + a.rowBytes)..<((y + 1) * w * 3),
+                               with: b.pixels[(y * b.rowBytes)..<((y + 1) * b.rowBytes)])
+        }
+        return RGBImage(width: w, height: a.height, pixels: px)
+    }
+
+    static let modes = ["flow"]
+
+    static let definition = StageDefinition(
+        name: "render", summary: "draw the output picture (mode flow: colour-coded motion map)",
+        keys: ["mode", "side_by_side", "max_magnitude"],
+        builder: .stage { settings, _ in
+            let mode = try settings.string("mode", default: "flow")
+            guard modes.contains(mode) else {
+                throw VPSError.invalidPipeline("render mode '\(mode)' is unknown; valid: \(modes.joined(separator: ", "))")
+            }
+            let m = try settings.optionalDouble("max_magnitude")
+            if let m, m <= 0 { throw VPSError.invalidPipeline("render max_magnitude must be positive") }
+            return FlowRenderStage(maxMagnitude: m.map { Float($0) },
+                                   sideBySide: try settings.bool("side_by_side", default: false))
+        })
+}

@@ -1,0 +1,11 @@
+import VPSPipeline
+
+/// The stage table: every stage name that `pipelines/*.yaml` may use.
+public enum StandardStages {
+    public static let registry = StageRegistry([
+        DecodeSource.definition,
+        MotionStage.definition,
+        FlowRenderStage.definition,
+        EncodeStage.definition,
+    ])
+}

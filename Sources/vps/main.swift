@@ -1,0 +1,3 @@
+import VPSCommands
+
+VPS.runAndExit()
