@@ -1,0 +1,51 @@
+import Foundation
+import XCTest
+
+/// `vps synth` and `vps eval` as a user runs them.
+final class EvalSynthCommandTests: CLITestCase {
+    var dir = ""
+
+    override func setUp() {
+        dir = NSTemporaryDirectory() + "vps-evalcli-\(getpid())-\(UUID().uuidString.prefix(6))"
+        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+
+    func testSynthThenEvalAgainstItselfIsPerfect() throws {
+        let r = try vps("synth", dir + "/ds", "--videos", "2", "--frames", "6", "--size", "64x48", "--seed", "4", "--quiet")
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(listing(dir + "/ds"), ["train.json", "video_000", "video_001"])
+        XCTAssertEqual(listing(dir + "/ds/video_000"), ["frames", "panoptic", "panoptic.json", "video.mp4"])
+        let e = try vps("eval", "--gt", dir + "/ds", "--pred", dir + "/ds", "--vpq-stride", "1", "--json")
+        XCTAssertEqual(e.status, 0, e.err)
+        let root = try JSONSerialization.jsonObject(with: Data(e.out.utf8)) as! [String: Any]
+        let overall = root["overall"] as! [String: Any]
+        XCTAssertEqual((overall["vpq"] as! [String: Any])["vpq"] as? Double, 1)
+        XCTAssertEqual((overall["stq"] as! [String: Any])["stq"] as? Double, 1)
+        XCTAssertEqual(((overall["tracking"] as! [String: Any])["combined"] as! [String: Any])["idf1"] as? Double, 1)
+        XCTAssertEqual((root["videos"] as! [Any]).count, 2)
+        let table = try vps("eval", "--gt", dir + "/ds", "--pred", dir + "/ds")
+        XCTAssertEqual(table.status, 0)
+        XCTAssertTrue(table.out.contains("ALL"), table.out)
+        XCTAssertTrue(table.out.contains("100.0"), table.out)
+    }
+
+    func testSameSeedSameBytes() throws {
+        for k in 0..<2 {
+            let r = try vps("synth", dir + "/s\(k)", "--videos", "1", "--frames", "3", "--size", "48x32", "--seed", "9", "--no-video", "--quiet")
+            XCTAssertEqual(r.status, 0, r.err)
+        }
+        for f in ["train.json", "video_000/panoptic.json", "video_000/panoptic/000002.png", "video_000/frames/000001.png"] {
+            XCTAssertEqual(FileManager.default.contents(atPath: dir + "/s0/" + f), FileManager.default.contents(atPath: dir + "/s1/" + f), f)
+        }
+    }
+
+    func testBadInputsGiveOneLine() throws {
+        assertBadInput(try vps("eval", "--gt", dir + "/none", "--pred", dir), mentions: "not found")
+        assertBadInput(try vps("eval", "--gt", dir, "--pred", dir), mentions: "panoptic.json")
+        assertBadInput(try vps("synth", dir + "/x", "--size", "abc"), mentions: "--size")
+        assertBadInput(try vps("synth", dir + "/x", "--frames", "0"), mentions: "--frames")
+        assertBadInput(try vps("synth", dir + "/missing/x"), mentions: "does not exist")
+    }
+}
