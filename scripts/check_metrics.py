@@ -61,6 +61,7 @@ def main():
     ap.add_argument("--keep", help="keep the dataset and predictions in this directory")
     a = ap.parse_args()
     work = a.keep or tempfile.mkdtemp(prefix="vps-check-")
+    os.makedirs(work, exist_ok=True)
     gt, pred = os.path.join(work, "gt"), os.path.join(work, "pred")
     if os.path.exists(gt):
         shutil.rmtree(gt)
