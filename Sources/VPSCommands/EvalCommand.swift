@@ -5,7 +5,7 @@ import VPSEval
 import VPSFormats
 import VPSVideo
 
-/// `vps eval --gt DIR --pred DIR [--json]`: VPQ, STQ, tracking and flicker metrics.
+/// `vps eval --gt DIR --pred DIR [--json] [--chart FILE.png]`: VPQ, STQ, tracking and flicker metrics.
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
@@ -33,13 +33,21 @@ struct EvalCommand: ParsableCommand {
     @Flag(name: .customLong("no-flicker"), help: "Skip the mask flicker metric (and its optical flow).")
     var noFlicker = false
 
+    @Option(help: "Also draw per-frame PQ and an ID timeline per track into this PNG.")
+    var chart: String?
+
     func validate() throws {
         guard vpqStride >= 1 else { throw ValidationError("--vpq-stride must be 1 or more") }
     }
 
     func run() throws {
+        if let chart {
+            let dir = URL(fileURLWithPath: chart).deletingLastPathComponent().path
+            guard FileManager.default.fileExists(atPath: dir) else { throw VPSError.outputDirectoryMissing(path: dir) }
+        }
         let png = PNGCodec(read: { try ImageFile.read($0) }, write: { try ImageFile.writePNG($0, to: $1) })
         let report = try EvalSession.run(gt: gt, pred: pred, options: EvalOptions(vpqStride: vpqStride, flicker: !noFlicker), png: png)
+        if let chart { try ImageFile.writePNG(try EvalChart.render(report), to: chart) }
         print(json ? try report.json() : report.table)
     }
 }

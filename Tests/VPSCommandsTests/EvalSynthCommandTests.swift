@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import VPSVideo
 
 /// `vps synth` and `vps eval` as a user runs them.
 final class EvalSynthCommandTests: CLITestCase {
@@ -25,7 +26,10 @@ final class EvalSynthCommandTests: CLITestCase {
         XCTAssertEqual((overall["stq"] as! [String: Any])["stq"] as? Double, 1)
         XCTAssertEqual(((overall["tracking"] as! [String: Any])["combined"] as! [String: Any])["idf1"] as? Double, 1)
         XCTAssertEqual((root["videos"] as! [Any]).count, 2)
-        let table = try vps("eval", "--gt", dir + "/ds", "--pred", dir + "/ds")
+        let table = try vps("eval", "--gt", dir + "/ds", "--pred", dir + "/ds", "--chart", dir + "/chart.png")
+        let chart = try ImageFile.read(dir + "/chart.png")
+        XCTAssertEqual(chart.width, 1000)
+        XCTAssertGreaterThan(chart.pixels.filter { $0 < 128 }.count, 1000, "the chart has content")
         XCTAssertEqual(table.status, 0)
         XCTAssertTrue(table.out.contains("ALL"), table.out)
         XCTAssertTrue(table.out.contains("100.0"), table.out)
@@ -47,5 +51,13 @@ final class EvalSynthCommandTests: CLITestCase {
         assertBadInput(try vps("synth", dir + "/x", "--size", "abc"), mentions: "--size")
         assertBadInput(try vps("synth", dir + "/x", "--frames", "0"), mentions: "--frames")
         assertBadInput(try vps("synth", dir + "/missing/x"), mentions: "does not exist")
+    }
+}
+
+extension EvalSynthCommandTests {
+    func testChartDirectoryMustExist() throws {
+        let r = try vps("synth", dir + "/ds", "--videos", "1", "--frames", "2", "--size", "32x32", "--no-video", "--quiet")
+        XCTAssertEqual(r.status, 0, r.err)
+        assertBadInput(try vps("eval", "--gt", dir + "/ds", "--pred", dir + "/ds", "--chart", dir + "/no/c.png"), mentions: "does not exist")
     }
 }
