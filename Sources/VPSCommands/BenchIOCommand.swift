@@ -138,22 +138,23 @@ struct BenchIOCommand: ParsableCommand {
     }
 }
 
-/// Runs a child process and reports its own peak RSS (kB), via wait4.
+/// Runs `vps` as a child process with `--profile` and reads the peak RSS it reports.
 enum ChildProcess {
     static func peakRSS(_ executable: String, _ args: [String]) throws -> Int {
-        var pid: pid_t = 0
-        let argv = ([executable] + args).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        let rc = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        guard rc == 0 else { throw VPSError.internalFailure("cannot start \(executable): \(String(cString: strerror(rc)))") }
-        var status: Int32 = 0
-        var usage = rusage()
-        wait4(pid, &status, 0, &usage)
-        guard status == 0 else { throw VPSError.internalFailure("\(executable) \(args.joined(separator: " ")) exited with status \(status)") }
-        return Int(usage.ru_maxrss)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = args + ["--profile"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        guard p.terminationStatus == 0,
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("peak RSS: ") }),
+              let mb = Double(line.dropFirst("peak RSS: ".count).split(separator: " ").first ?? "") else {
+            throw VPSError.internalFailure("\(executable) \(args.joined(separator: " ")) failed: \(text)")
+        }
+        return Int(mb * 1024)
     }
 }

@@ -74,10 +74,14 @@ enum Profile {
 }
 
 /// The process's peak resident set size.
+///
+/// Read from `VmHWM` in /proc/self/status, not from getrusage: a process
+/// started with posix_spawn (vfork) inherits its parent's ru_maxrss across
+/// execve, which would make a child's peak look like its parent's.
 enum PeakMemory {
     static var residentKilobytes: Int {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Int(usage.ru_maxrss)
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
+        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
     }
 }
