@@ -119,12 +119,13 @@ public enum InstanceReader {
         guard let first = records.first else { return [] }
         let (h, w) = (first.mask.height, first.mask.width)
         let n = max(frameCount ?? 0, (records.map(\.frame).max() ?? -1) + 1)
-        var idOf: [Int: Int] = [:] // key: track id (per category via composite)
+        struct TrackKey: Hashable { var track: Int; var category: Int }
+        var idOf: [TrackKey: Int] = [:]
         var used: Set<Int> = []
         var nextInstance: [Int: Int] = [:]
         for r in records where r.trackId / 1000 == r.categoryId && r.trackId % 1000 != 0 { used.insert(r.trackId) }
         func panopticId(_ r: InstanceRecord) throws -> Int {
-            let key = r.trackId &* 1_000_003 &+ r.categoryId
+            let key = TrackKey(track: r.trackId, category: r.categoryId)
             if let id = idOf[key] { return id }
             var id: Int
             if r.trackId / 1000 == r.categoryId && r.trackId % 1000 != 0 {

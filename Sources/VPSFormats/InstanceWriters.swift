@@ -8,11 +8,22 @@ import VPSCore
 /// Which segments of a frame are exported as instances: thing segments that
 /// are not crowd regions. A category missing from the label set counts as a
 /// thing when the segment has a nonzero instance number.
+/// Area and box are filled in from the pixels where a segment lacks them.
 func instanceSegments(_ frame: PanopticFrame, things: Set<Int>, known: Set<Int>) -> [Segment] {
-    frame.segments.filter { s in
-        guard !s.isCrowd else { return false }
+    var f = frame
+    if f.segments.contains(where: { $0.area == 0 }) { f.refreshGeometry() }
+    return f.segments.filter { s in
+        guard !s.isCrowd, s.area > 0 else { return false }
         return known.contains(s.categoryId) ? things.contains(s.categoryId) : s.instance != 0
     }
+}
+
+/// The exported instances of a frame with their masks (one pass over the map).
+func instanceMasks(_ frame: PanopticFrame, things: Set<Int>, known: Set<Int>) -> [(segment: Segment, mask: RLE)] {
+    let segs = instanceSegments(frame, things: things, known: known)
+    guard !segs.isEmpty else { return [] }
+    let rles = frame.rles()
+    return segs.compactMap { s in rles[s.id].map { (s, $0) } }
 }
 
 /// COCO instances JSON with `track_id`, streamed.
@@ -42,15 +53,10 @@ public final class COCOInstancesWriter: ResultWriter {
     public func write(_ frame: PanopticFrame) throws {
         frames.append(frame.index)
         size = (frame.width, frame.height)
-        let segs = instanceSegments(frame, things: things, known: known)
-        if segs.isEmpty { return }
-        let rles = frame.rles()
-        for s in segs {
-            guard let r = rles[s.id] else { continue }
-            let geo = s.area > 0 ? (s.area, s.bbox) : (r.area, PanopticFrame.measure(ids: frame.ids, width: frame.width, height: frame.height)[s.id]?.bbox ?? [0, 0, 0, 0])
+        for (s, r) in instanceMasks(frame, things: things, known: known) {
             var line = nextId == 1 ? "\n" : ",\n"
             line += "{\"id\":\(nextId),\"image_id\":\(frame.index + 1),\"category_id\":\(s.categoryId),"
-            line += "\"segmentation\":\(JSONText.rle(r)),\"area\":\(geo.0),\"bbox\":\(JSONText.intArray(geo.1)),"
+            line += "\"segmentation\":\(JSONText.rle(r)),\"area\":\(s.area),\"bbox\":\(JSONText.intArray(s.bbox)),"
             line += "\"iscrowd\":0,\"score\":\(JSONText.number(s.score)),\"track_id\":\(s.trackId)}"
             try out.write(line)
             nextId += 1
@@ -111,11 +117,7 @@ public final class YouTubeVISWriter: ResultWriter {
         let t = frameCount
         frameCount += 1
         size = (frame.height, frame.width)
-        let segs = instanceSegments(frame, things: things, known: known)
-        if segs.isEmpty { return }
-        let rles = frame.rles()
-        for s in segs {
-            guard let r = rles[s.id] else { continue }
+        for (s, r) in instanceMasks(frame, things: things, known: known) {
             var rec = tracks[s.trackId] ?? (file: tracks.count, scoreSum: 0, n: 0, votes: [:])
             if rec.n == 0 { order.append(s.trackId) }
             rec.scoreSum += s.score
@@ -183,11 +185,7 @@ public final class MOTSWriter: ResultWriter {
     }
 
     public func write(_ frame: PanopticFrame) throws {
-        let segs = instanceSegments(frame, things: things, known: known)
-        if segs.isEmpty { return }
-        let rles = frame.rles()
-        for s in segs {
-            guard let r = rles[s.id] else { continue }
+        for (s, r) in instanceMasks(frame, things: things, known: known) {
             try out.write("\(frame.index + frameBase) \(s.categoryId * 1000 + s.instance) \(s.categoryId) \(frame.height) \(frame.width) \(r.string)\n")
         }
     }
@@ -209,12 +207,8 @@ public final class MOTWriter: ResultWriter {
     }
 
     public func write(_ frame: PanopticFrame) throws {
-        let segs = instanceSegments(frame, things: things, known: known)
-        if segs.isEmpty { return }
-        let geo = segs.contains { $0.area == 0 } ? PanopticFrame.measure(ids: frame.ids, width: frame.width, height: frame.height) : [:]
-        for s in segs {
-            let b = s.area > 0 ? s.bbox : (geo[s.id]?.bbox ?? [0, 0, 0, 0])
-            if b[2] == 0 { continue }
+        for s in instanceSegments(frame, things: things, known: known) {
+            let b = s.bbox
             try out.write("\(frame.index + 1),\(s.trackId),\(b[0]),\(b[1]),\(b[2]),\(b[3]),\(JSONText.number(s.score)),-1,-1,-1\n")
         }
     }

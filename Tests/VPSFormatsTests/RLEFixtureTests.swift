@@ -14,19 +14,17 @@ final class RLEFixtureTests: XCTestCase {
     /// Re-creates the fixture masks exactly as the script does.
     func mask(_ s: [String: Any]) -> (h: Int, w: Int, m: [UInt8]) {
         let h = s["h"] as! Int, w = s["w"] as! Int
+        let kind = s["kind"] as! String
+        func p(_ k: String) -> Int { s[k] as? Int ?? 0 }
+        let (cx, cy, r, x0, x1, y0, y1, salt, density) = (p("cx"), p("cy"), p("r"), p("x0"), p("x1"), p("y0"), p("y1"), p("salt"), p("density"))
         var m = [UInt8](repeating: 0, count: h * w)
         for y in 0..<h {
             for x in 0..<w {
                 let on: Bool
-                switch s["kind"] as! String {
-                case "disc":
-                    let dx = x - (s["cx"] as! Int), dy = y - (s["cy"] as! Int), r = s["r"] as! Int
-                    on = dx * dx + dy * dy <= r * r
-                case "rect":
-                    on = x >= s["x0"] as! Int && x < s["x1"] as! Int && y >= s["y0"] as! Int && y < s["y1"] as! Int
-                default:
-                    let v = (UInt64(x * 7919 + y * 104729 + (s["salt"] as! Int)) &* 2654435761) % 4294967296
-                    on = Int(v >> 29) < s["density"] as! Int
+                switch kind {
+                case "disc": on = (x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r
+                case "rect": on = x >= x0 && x < x1 && y >= y0 && y < y1
+                default: on = Int(((UInt64(x * 7919 + y * 104729 + salt) &* 2654435761) % 4294967296) >> 29) < density
                 }
                 m[y * w + x] = on ? 1 : 0
             }
