@@ -14,7 +14,7 @@ struct EvalCommand: ParsableCommand {
         --gt is a dataset directory as 'vps synth' writes it (a video directory with panoptic.json \
         and panoptic/*.png, or a directory of such video directories). --pred is the same kind of \
         directory (videos paired by name), or for a single video a COCO instances JSON, a YouTube-VIS \
-        results JSON or a MOTS .txt file. VPQ follows VPSNet's eval_vpq.py, STQ deeplab2, tracking \
+        results JSON or a MOTS text file. VPQ follows VPSNet's eval_vpq.py, STQ deeplab2, tracking \
         TrackEval (per thing class, combined over detections).
         """)
 

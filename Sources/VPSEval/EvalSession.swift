@@ -9,7 +9,7 @@ import VPSFormats
 /// - `pred` is either the same kind of directory (videos are paired by name;
 ///   a single video pairs with a single video whatever the names), or one
 ///   instance export for a single-video ground truth: COCO instances JSON,
-///   YouTube-VIS results JSON, or MOTS text (`.txt`). Instance exports carry no
+///   YouTube-VIS results JSON, or MOTS text. Instance exports carry no
 ///   stuff, so stuff scores count every stuff segment as missed.
 /// - Optical flow for the flicker metric comes from the ground truth's
 ///   `frames/NNNNNN.png` (as `vps synth` writes them); without them the
@@ -59,10 +59,13 @@ public enum EvalSession {
         return ev.report()
     }
 
-    /// Reads an instance export, telling the format from the extension and content.
+    /// Reads an instance export, telling the format from its content: JSON
+    /// with "segmentations" is YouTube-VIS, other JSON COCO, text MOTS.
     public static func readInstances(_ path: String) throws -> [InstanceRecord] {
-        if path.lowercased().hasSuffix(".txt") { return try InstanceReader.readMOTS(path) }
         let head = String(decoding: try FileSystem.read(path).prefix(4096), as: UTF8.self)
+        guard let first = head.first(where: { !$0.isWhitespace }), first == "[" || first == "{" else {
+            return try InstanceReader.readMOTS(path)
+        }
         if head.contains("\"segmentations\"") { return try InstanceReader.readYouTubeVIS(path) }
         return try InstanceReader.readCOCO(path)
     }

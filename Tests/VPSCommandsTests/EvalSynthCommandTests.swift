@@ -61,3 +61,24 @@ extension EvalSynthCommandTests {
         assertBadInput(try vps("eval", "--gt", dir + "/ds", "--pred", dir + "/ds", "--chart", dir + "/no/c.png"), mentions: "does not exist")
     }
 }
+
+extension EvalSynthCommandTests {
+    func testConvertRoundTripsThroughEveryMaskFormat() throws {
+        XCTAssertEqual(try vps("synth", dir + "/ds", "--videos", "1", "--frames", "4", "--size", "64x48", "--no-video", "--quiet").status, 0)
+        let v = dir + "/ds/video_000"
+        for f in ["coco", "youtube-vis", "mots"] {
+            let out = dir + "/out." + f
+            XCTAssertEqual(try vps("convert", v, "-o", out, "--format", f).status, 0, f)
+            let pan = dir + "/pan-" + f
+            let r = try vps("convert", out, "-o", pan, "--format", "panoptic", "--categories", v + "/panoptic.json")
+            XCTAssertEqual(r.status, 0, r.err)
+            let e = try vps("eval", "--gt", v, "--pred", pan, "--json", "--no-flicker", "--vpq-stride", "1")
+            let root = try JSONSerialization.jsonObject(with: Data(e.out.utf8)) as! [String: Any]
+            let overall = root["overall"] as! [String: Any]
+            XCTAssertEqual((overall["vpq"] as! [String: Any])["vpqThings"] as? Double, 1, f)
+            XCTAssertEqual(((overall["tracking"] as! [String: Any])["combined"] as! [String: Any])["idf1"] as? Double, 1, f)
+        }
+        XCTAssertEqual(try vps("convert", v, "-o", dir + "/b.mot", "--format", "mot").status, 0)
+        assertBadInput(try vps("convert", v, "-o", dir + "/x", "--format", "kitti"), mentions: "youtube-vis")
+    }
+}
