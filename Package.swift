@@ -58,7 +58,7 @@ let package = Package(
 
         // MARK: results, exports, metrics, synthetic data (issue 3)
         .target(name: "VPSFormats", dependencies: ["VPSCore"]),
-        .target(name: "VPSEval", dependencies: ["VPSCore", "VPSFormats", "VPSMotion", "CVBridge"]),
+        .target(name: "VPSEval", dependencies: ["VPSCore", "VPSFormats", "VPSVideo", "VPSMotion", "CVBridge"]),
         .target(name: "VPSSynth", dependencies: ["VPSCore", "VPSFormats", "VPSVideo"]),
 
         // MARK: tests

@@ -1,6 +1,7 @@
 import Foundation
 import VPSCore
 import VPSFormats
+import VPSVideo
 
 /// `vps eval`: pairs ground-truth and predicted videos and runs the `Evaluator`.
 ///
@@ -12,8 +13,8 @@ import VPSFormats
 ///   YouTube-VIS results JSON, or MOTS text. Instance exports carry no
 ///   stuff, so stuff scores count every stuff segment as missed.
 /// - Optical flow for the flicker metric comes from the ground truth's
-///   `frames/NNNNNN.png` (as `vps synth` writes them); without them the
-///   flicker warp is the identity.
+///   `video.mp4` or `frames/NNNNNN.png` (as `vps synth` writes them); without
+///   them the flicker warp is the identity.
 public enum EvalSession {
     public static func run(gt: String, pred: String, options: EvalOptions, png: PNGCodec) throws -> EvalReport {
         let gtVideos = try PanopticDataset.open(gt)
@@ -49,14 +50,35 @@ public enum EvalSession {
             predFrames = [{ i in i < frames.count ? frames[i] : nil }]
         }
         for (g, p) in zip(gtVideos, predFrames) {
-            let framesDir = g.directory + "/frames/"
-            let hasFrames = FileSystem.isDirectory(framesDir)
-            try ev.addVideo(g, png: png, pred: p, images: hasFrames ? { i in
-                let path = framesDir + pad6(i) + ".png"
-                return FileSystem.exists(path) ? try png.read(path) : nil
-            } : nil)
+            try ev.addVideo(g, png: png, pred: p, images: options.flicker ? try frameSource(g, png: png) : nil)
         }
         return ev.report()
+    }
+
+    /// The RGB frames of a gt video for optical flow: `video.mp4` decoded in
+    /// order (one decoder, frame k = k-th decoded frame) when present, else
+    /// `frames/NNNNNN.png`; nil when neither exists.
+    static func frameSource(_ g: PanopticVideo, png: PNGCodec) throws -> VideoFrames? {
+        let mp4 = g.directory + "/video.mp4"
+        if FileSystem.exists(mp4) {
+            let decoder = try VideoDecoder(path: mp4)
+            var next = 0
+            var current: RGBImage?
+            return { i in
+                while next <= i {
+                    guard let f = try decoder.nextFrame() else { return nil }
+                    current = f.image
+                    next += 1
+                }
+                return next == i + 1 ? current : nil
+            }
+        }
+        let dir = g.directory + "/frames/"
+        guard FileSystem.isDirectory(dir) else { return nil }
+        return { i in
+            let path = dir + pad6(i) + ".png"
+            return FileSystem.exists(path) ? try png.read(path) : nil
+        }
     }
 
     /// Reads an instance export, telling the format from its content: JSON

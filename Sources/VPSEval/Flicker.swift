@@ -35,15 +35,22 @@ public struct FlickerAccumulator: Sendable {
         guard let prev = previous, prev.count == frame.ids.count else { return }
         let warped = flow.map { Self.warpNearest(prev, width: frame.width, height: frame.height, by: $0) } ?? prev
         let things = Set(frame.segments.filter { thingIds.contains($0.categoryId) && !$0.isCrowd }.map { Int32($0.id) })
-        var inter: [Int32: Int] = [:], areaW: [Int32: Int] = [:], areaC: [Int32: Int] = [:]
+        // count (warped id, current id) pairs over runs of equal pairs: one hash per run
+        var pairs: [UInt64: Int] = [:]
+        var last: UInt64 = .max, run = 0
         for i in warped.indices {
-            let a = warped[i], b = frame.ids[i]
-            if a == b {
-                if things.contains(a) { inter[a, default: 0] += 1; areaW[a, default: 0] += 1; areaC[a, default: 0] += 1 }
-            } else {
-                if things.contains(a) { areaW[a, default: 0] += 1 }
-                if things.contains(b) { areaC[b, default: 0] += 1 }
-            }
+            let key = UInt64(UInt32(bitPattern: warped[i])) << 32 | UInt64(UInt32(bitPattern: frame.ids[i]))
+            if key == last { run += 1; continue }
+            if run > 0 { pairs[last, default: 0] += run }
+            last = key; run = 1
+        }
+        if run > 0 { pairs[last, default: 0] += run }
+        var inter: [Int32: Int] = [:], areaW: [Int32: Int] = [:], areaC: [Int32: Int] = [:]
+        for (key, n) in pairs {
+            let a = Int32(bitPattern: UInt32(key >> 32)), b = Int32(bitPattern: UInt32(key & 0xffff_ffff))
+            if things.contains(a) { areaW[a, default: 0] += n }
+            if things.contains(b) { areaC[b, default: 0] += n }
+            if a == b && things.contains(a) { inter[a, default: 0] += n }
         }
         let prevIds = Set(prev)
         for id in things.sorted() where prevIds.contains(id) {
