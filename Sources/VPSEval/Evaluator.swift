@@ -105,7 +105,7 @@ public struct Evaluator {
     }
 
     /// The report over all videos added so far.
-    public mutating func report() -> EvalReport {
+    public func report() -> EvalReport {
         var t = tracking
         let s = stq.result()
         return EvalReport(
