@@ -83,7 +83,7 @@ public struct Evaluator {
                 var flow: FlowField?
                 if let images, let img = try images(g.index) {
                     if let prevImg = previousImage {
-                        if flowEstimator == nil { flowEstimator = try FlowEstimator(method: .dis(.fast)) }
+                        if flowEstimator == nil { flowEstimator = try FlowEstimator(method: .dis(.medium)) }
                         flow = try flowEstimator!.flow(from: img, to: prevImg)
                     }
                     previousImage = img
