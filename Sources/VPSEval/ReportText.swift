@@ -29,7 +29,7 @@ extension EvalReport {
         for r in rows.dropFirst().dropLast() { out.append(line(r)) }
         if videos.count > 1 { out.append(out[1]) }
         out.append(line(rows.last!))
-        out.append("VPQ: mean over k = 0,5,10,15 (frame stride \(vpqStride)); SQ = STQ's mean class IoU; TC = mask temporal consistency (motion-compensated IoU), prediction vs ground truth.")
+        out.append("VPQ: mean over windows of 1-4 evaluated frames (k = 0,5,10,15), every \(vpqStride == 1 ? "" : "\(vpqStride)th ")frame evaluated; SQ = STQ's mean class IoU; TC = mask temporal consistency (motion-compensated IoU), prediction vs ground truth.")
         return out.joined(separator: "\n")
     }
 

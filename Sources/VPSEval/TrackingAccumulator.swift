@@ -4,8 +4,10 @@ import VPSFormats
 /// Collects, per video and thing class, the detections TrackEval's MOTS
 /// evaluation sees: gt dets are non-crowd thing segments, tracker dets are
 /// predicted segments of the class, identities are panoptic ids, and the
-/// similarity is mask IoU (pycocotools `iou` with iscrowd = 0). Ignore
-/// regions are not modelled (the panoptic ground truth has none for things).
+/// similarity is mask IoU (pycocotools `iou` with iscrowd = 0). TrackEval's
+/// dataset preprocessing that drops unmatched detections lying in ignore
+/// regions is not applied: crowd gt segments are simply not tracks, and
+/// detections on them count as false positives.
 public struct TrackingAccumulator: Sendable {
     public let thingIds: [Int]
     struct Raw: Sendable { var gt: [[Int]] = []; var tr: [[Int]] = []; var sim: [[Double]] = [] }
