@@ -27,6 +27,8 @@ sys.path.insert(0, os.path.join(REFS, "TrackEval"))
 sys.path.insert(0, os.path.join(REFS, "vps", "tools"))
 sys.path.insert(0, os.path.join(REFS, "deeplab2", "evaluation", "numpy"))
 from trackeval.metrics import HOTA, CLEAR, Identity  # noqa: E402
+from trackeval.datasets.mots_challenge import MOTSChallenge  # noqa: E402
+np.bool = bool  # used by TrackEval's preprocessing; set after numpy.ma has loaded
 import eval_vpq  # noqa: E402
 import segmentation_and_tracking_quality as stq_ref  # noqa: E402
 
@@ -215,34 +217,36 @@ def ref_stq(videos):
 
 
 def ref_tracking(videos):
+    """TrackEval metrics per thing class on the MOTSChallenge preprocessing:
+    gt dets are non-crowd thing segments, the ignore region is gt void plus crowd."""
     metrics = [HOTA(), CLEAR({"PRINT_CONFIG": False}), Identity({"PRINT_CONFIG": False})]
-    per_class = {}
-    for c in THINGS:
-        seq_res = {m.get_name(): {} for m in metrics}
-        for v in videos:
-            gt_ids, tr_ids, sims = [], [], []
-            for t, (g, p) in enumerate(zip(v["frames"], v["preds"])):
-                gs = [s["id"] for s in v["gt_segs"][t] if s["category_id"] == c and not s["iscrowd"]]
-                ps = [s["id"] for s in v["pred_segs"][t] if s["category_id"] == c]
-                gm = [mask_utils.encode(np.asfortranarray((g == i).astype(np.uint8))) for i in gs]
-                pm = [mask_utils.encode(np.asfortranarray((p == i).astype(np.uint8))) for i in ps]
-                if gs and ps:
-                    sim = mask_utils.iou(gm, pm, [False] * len(pm))
-                else:
-                    sim = np.zeros((len(gs), len(ps)))
-                gt_ids.append(np.array(gs, dtype=int)); tr_ids.append(np.array(ps, dtype=int)); sims.append(np.asarray(sim, dtype=float).reshape(len(gs), len(ps)))
-            ug = np.unique(np.concatenate(gt_ids)) if any(len(x) for x in gt_ids) else np.array([], int)
-            ut = np.unique(np.concatenate(tr_ids)) if any(len(x) for x in tr_ids) else np.array([], int)
-            gmap = {int(k): n for n, k in enumerate(ug)}
-            tmap = {int(k): n for n, k in enumerate(ut)}
-            data = {"num_timesteps": len(gt_ids), "num_gt_ids": len(ug), "num_tracker_ids": len(ut),
-                    "num_gt_dets": int(sum(len(x) for x in gt_ids)), "num_tracker_dets": int(sum(len(x) for x in tr_ids)),
-                    "gt_ids": [np.array([gmap[int(i)] for i in x], dtype=int) for x in gt_ids],
-                    "tracker_ids": [np.array([tmap[int(i)] for i in x], dtype=int) for x in tr_ids],
-                    "similarity_scores": sims}
+    ds = object.__new__(MOTSChallenge)  # only its preprocessing is used
+    ds.class_name_to_class_id = {str(c): c for c in THINGS}
+    seq_res = {c: {m.get_name(): {} for m in metrics} for c in THINGS}
+    for v in videos:
+        raw = {k: [] for k in ["gt_ids", "gt_classes", "gt_dets", "tracker_ids", "tracker_classes", "tracker_dets",
+                               "similarity_scores", "gt_ignore_region"]}
+        for t, (g, p) in enumerate(zip(v["frames"], v["preds"])):
+            gs = [s for s in v["gt_segs"][t] if s["category_id"] in THINGS and not s["iscrowd"] and s["area"] > 0]
+            ps = [s for s in v["pred_segs"][t] if s["category_id"] in THINGS and s["area"] > 0]
+            gm = [mask_utils.encode(np.asfortranarray((g == s["id"]).astype(np.uint8))) for s in gs]
+            pm = [mask_utils.encode(np.asfortranarray((p == s["id"]).astype(np.uint8))) for s in ps]
+            ignore = (g == 0) | np.isin(g, [s["id"] for s in v["gt_segs"][t] if s["iscrowd"]])
+            raw["gt_ignore_region"].append(mask_utils.encode(np.asfortranarray(ignore.astype(np.uint8))))
+            raw["gt_ids"].append(np.array([s["id"] for s in gs], dtype=int))
+            raw["gt_classes"].append(np.array([s["category_id"] for s in gs], dtype=int))
+            raw["gt_dets"].append(gm)
+            raw["tracker_ids"].append(np.array([s["id"] for s in ps], dtype=int))
+            raw["tracker_classes"].append(np.array([s["category_id"] for s in ps], dtype=int))
+            raw["tracker_dets"].append(pm)
+            raw["similarity_scores"].append(ds._calculate_similarities(gm, pm) if gm and pm else np.zeros((len(gm), len(pm))))
+        raw["num_timesteps"] = len(v["frames"])
+        raw["seq"] = v["name"]
+        for c in THINGS:
+            data = ds.get_preprocessed_seq_data(raw, str(c))
             for m in metrics:
-                seq_res[m.get_name()][v["name"]] = m.eval_sequence(data)
-        per_class[c] = {m.get_name(): m.combine_sequences(seq_res[m.get_name()]) for m in metrics}
+                seq_res[c][m.get_name()][v["name"]] = m.eval_sequence(data)
+    per_class = {c: {m.get_name(): m.combine_sequences(seq_res[c][m.get_name()]) for m in metrics} for c in THINGS}
     out = {}
     for label, res in list(per_class.items()) + [("combined", None)]:
         if res is None:

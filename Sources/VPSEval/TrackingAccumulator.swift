@@ -4,10 +4,11 @@ import VPSFormats
 /// Collects, per video and thing class, the detections TrackEval's MOTS
 /// evaluation sees: gt dets are non-crowd thing segments, tracker dets are
 /// predicted segments of the class, identities are panoptic ids, and the
-/// similarity is mask IoU (pycocotools `iou` with iscrowd = 0). TrackEval's
-/// dataset preprocessing that drops unmatched detections lying in ignore
-/// regions is not applied: crowd gt segments are simply not tracks, and
-/// detections on them count as false positives.
+/// similarity is mask IoU (pycocotools `iou` with iscrowd = 0). The MOTS
+/// preprocessing of TrackEval's `MOTSChallenge` dataset is applied per
+/// frame: tracker dets left unmatched by a Hungarian match at IoU ≥ 0.5 are
+/// dropped when more than half of their area lies in the ignore region,
+/// which here is the gt void pixels plus the crowd segments.
 public struct TrackingAccumulator: Sendable {
     public let thingIds: [Int]
     struct Raw: Sendable { var gt: [[Int]] = []; var tr: [[Int]] = []; var sim: [[Double]] = [] }
@@ -26,20 +27,51 @@ public struct TrackingAccumulator: Sendable {
 
     public mutating func add(_ f: FrameOverlap) {
         if current.isEmpty { current = Dictionary(uniqueKeysWithValues: thingIds.map { ($0, Raw()) }) }
+        let ignoreIds = [0] + f.gtSegments.filter(\.isCrowd).map(\.id)
         for c in thingIds {
             let g = f.gtSegments.filter { $0.categoryId == c && !$0.isCrowd && $0.area > 0 }
-            let p = f.predSegments.filter { $0.categoryId == c && $0.area > 0 }
-            var sim = [Double](repeating: 0, count: g.count * p.count)
-            for (a, gs) in g.enumerated() {
-                for (b, ps) in p.enumerated() {
-                    let inter = f.pairs[.init(gs.id, ps.id)] ?? 0
-                    if inter > 0 { sim[a * p.count + b] = Double(inter) / Double(gs.area + ps.area - inter) }
-                }
+            var p = f.predSegments.filter { $0.categoryId == c && $0.area > 0 }
+            var sim = Self.similarity(f, g, p)
+            let drop = Self.inIgnoreRegion(f, g, p, sim, ignoreIds: ignoreIds)
+            if !drop.isEmpty {
+                p = p.enumerated().filter { !drop.contains($0.offset) }.map(\.element)
+                sim = Self.similarity(f, g, p)
             }
             current[c]!.gt.append(g.map(\.id))
             current[c]!.tr.append(p.map(\.id))
             current[c]!.sim.append(sim)
         }
+    }
+
+    /// Row-major gt×tracker mask IoU.
+    static func similarity(_ f: FrameOverlap, _ g: [Segment], _ p: [Segment]) -> [Double] {
+        var sim = [Double](repeating: 0, count: g.count * p.count)
+        for (a, gs) in g.enumerated() {
+            for (b, ps) in p.enumerated() {
+                let inter = f.pairs[.init(gs.id, ps.id)] ?? 0
+                if inter > 0 { sim[a * p.count + b] = Double(inter) / Double(gs.area + ps.area - inter) }
+            }
+        }
+        return sim
+    }
+
+    /// Indices of tracker dets that TrackEval's MOTS preprocessing removes:
+    /// unmatched at IoU ≥ 0.5 and more than half inside the ignore region.
+    static func inIgnoreRegion(_ f: FrameOverlap, _ g: [Segment], _ p: [Segment], _ sim: [Double], ignoreIds: [Int]) -> Set<Int> {
+        guard !p.isEmpty else { return [] }
+        let eps = Double.ulpOfOne
+        var matched = Set<Int>()
+        if !g.isEmpty {
+            let scores = sim.map { $0 < 0.5 - eps ? -10000 : $0 }
+            for m in LinearAssignment.solve(scores, rows: g.count, cols: p.count, maximize: true)
+            where scores[m.row * p.count + m.col] > 0 + eps { matched.insert(m.col) }
+        }
+        var drop = Set<Int>()
+        for (b, s) in p.enumerated() where !matched.contains(b) {
+            let inter = ignoreIds.reduce(0) { $0 + (f.pairs[.init($1, s.id)] ?? 0) }
+            if Double(inter) / Double(s.area) > 0.5 + eps { drop.insert(b) }
+        }
+        return drop
     }
 
     /// Closes the current video (called by `beginVideo` and `result`).
