@@ -47,6 +47,9 @@ struct EvalCommand: ParsableCommand {
         }
         let png = PNGCodec(read: { try ImageFile.read($0) }, write: { try ImageFile.writePNG($0, to: $1) })
         let report = try EvalSession.run(gt: gt, pred: pred, options: EvalOptions(vpqStride: vpqStride, flicker: !noFlicker), png: png)
+        for v in report.videos where v.missingPredictionFrames > 0 {
+            Console.warning("\(v.name): \(v.missingPredictionFrames) of \(v.frames) frames have no prediction; they count as all void")
+        }
         if let chart { try ImageFile.writePNG(try EvalChart.render(report), to: chart) }
         print(json ? try report.json() : report.table)
     }

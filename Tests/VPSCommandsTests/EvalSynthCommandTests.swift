@@ -82,3 +82,24 @@ extension EvalSynthCommandTests {
         assertBadInput(try vps("convert", v, "-o", dir + "/x", "--format", "kitti"), mentions: "youtube-vis")
     }
 }
+
+extension EvalSynthCommandTests {
+    func testMissingPredictionFramesAreWarnedAndCountAsVoid() throws {
+        XCTAssertEqual(try vps("synth", dir + "/a", "--videos", "1", "--frames", "4", "--size", "32x32", "--no-video", "--quiet").status, 0)
+        // a prediction with only the first 2 of the 4 frames, by editing its panoptic.json
+        try FileManager.default.copyItem(atPath: dir + "/a", toPath: dir + "/b")
+        let path = dir + "/b/video_000/panoptic.json"
+        var root = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+        root["annotations"] = Array((root["annotations"] as! [Any]).prefix(2))
+        try JSONSerialization.data(withJSONObject: root).write(to: URL(fileURLWithPath: path))
+        let r = try vps("eval", "--gt", dir + "/a", "--pred", dir + "/b", "--json", "--no-flicker", "--vpq-stride", "1")
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.err.contains("2 of 4 frames have no prediction"), r.err)
+        let root2 = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        let video = (root2["videos"] as! [[String: Any]])[0]
+        XCTAssertEqual(video["missingPredictionFrames"] as? Int, 2)
+        let pq = video["perFramePQ"] as! [Any]
+        XCTAssertEqual(pq[0] as? Double, 1)
+        XCTAssertEqual(pq[3] as? Double, 0)
+    }
+}
