@@ -24,10 +24,10 @@ public struct SynthOptions: Sendable {
     }
 
     public func validate() throws {
-        guard videos >= 1 else { throw VPSError.invalidArgument("--videos must be 1 or more, got \(videos)") }
-        guard frames >= 1 else { throw VPSError.invalidArgument("--frames must be 1 or more, got \(frames)") }
-        guard width >= 16, height >= 16, width % 2 == 0, height % 2 == 0 else {
-            throw VPSError.invalidArgument("--size must be even and at least 16x16 (H.264 needs even sizes), got \(width)x\(height)")
+        guard (1...999).contains(videos) else { throw VPSError.invalidArgument("--videos must be 1 to 999, got \(videos)") }
+        guard (1...999_999).contains(frames) else { throw VPSError.invalidArgument("--frames must be 1 to 999999, got \(frames)") }
+        guard width >= 16, height >= 16, width <= 4096, height <= 4096, width % 2 == 0, height % 2 == 0 else {
+            throw VPSError.invalidArgument("--size must be even and at least 16x16 (H.264 needs even sizes) and at most 4096x4096, got \(width)x\(height)")
         }
     }
 
