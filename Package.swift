@@ -18,6 +18,9 @@ let package = Package(
         .library(name: "VPSTensor", targets: ["VPSTensor"]),
         .library(name: "VPSCheckpoint", targets: ["VPSCheckpoint"]),
         .library(name: "VPSDetection", targets: ["VPSDetection"]),
+        .library(name: "VPSFormats", targets: ["VPSFormats"]),
+        .library(name: "VPSEval", targets: ["VPSEval"]),
+        .library(name: "VPSSynth", targets: ["VPSSynth"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -54,9 +57,15 @@ let package = Package(
         .target(name: "VPSStages", dependencies: ["VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline", "VPSDetection", "VPSCheckpoint", "VPSTensor", "CVBridge"]),
         .target(name: "VPSCommands", dependencies: [
             "VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline", "VPSStages", "VPSTensor", "VPSCheckpoint", "VPSDetection",
+            "VPSFormats", "VPSEval", "VPSSynth",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vps", dependencies: ["VPSCommands"]),
+
+        // MARK: results, exports, metrics, synthetic data (issue 3)
+        .target(name: "VPSFormats", dependencies: ["VPSCore"]),
+        .target(name: "VPSEval", dependencies: ["VPSCore", "VPSFormats", "VPSVideo", "VPSMotion", "CVBridge"]),
+        .target(name: "VPSSynth", dependencies: ["VPSCore", "VPSFormats", "VPSVideo"]),
 
         // MARK: tests
         .target(name: "TestSupport", dependencies: ["VPSCore", "VPSVideo"], path: "Tests/TestSupport"),
@@ -67,5 +76,8 @@ let package = Package(
         .testTarget(name: "VPSCheckpointTests", dependencies: ["VPSCheckpoint"]),
         .testTarget(name: "VPSDetectionTests", dependencies: ["VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSCore", "VPSVideo"]),
         .testTarget(name: "VPSCommandsTests", dependencies: ["vps", "VPSStages", "VPSVideo", "TestSupport", "VPSDetection", "VPSCheckpoint"]),
+        .testTarget(name: "VPSFormatsTests", dependencies: ["VPSFormats", "VPSVideo"]),
+        .testTarget(name: "VPSEvalTests", dependencies: ["VPSEval", "VPSFormats", "VPSVideo"]),
+        .testTarget(name: "VPSSynthTests", dependencies: ["VPSSynth", "VPSFormats", "VPSEval", "VPSVideo"]),
     ]
 )

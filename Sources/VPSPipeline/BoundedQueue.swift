@@ -8,8 +8,11 @@ import Foundation
 /// failing pipeline never hangs.
 final class BoundedQueue<Element> {
     let capacity: Int
-    private var items: [Element] = []
+    /// A ring of `capacity` slots; a popped slot is cleared at once so the
+    /// queue never keeps a packet alive after handing it on.
+    private var ring: [Element?]
     private var head = 0
+    private var count = 0
     private var closed = false
     private var cancelled = false
     private let condition = NSCondition()
@@ -21,9 +24,8 @@ final class BoundedQueue<Element> {
     init(capacity: Int) {
         precondition(capacity >= 1, "queue capacity must be at least 1")
         self.capacity = capacity
+        self.ring = Array(repeating: nil, count: capacity)
     }
-
-    private var count: Int { items.count - head }
 
     /// Appends `item`, waiting for room. Returns false if the queue was cancelled.
     @discardableResult
@@ -33,7 +35,8 @@ final class BoundedQueue<Element> {
         while count >= capacity && !cancelled { condition.wait() }
         guard !cancelled else { return false }
         precondition(!closed, "push after close")
-        items.append(item)
+        ring[(head + count) % capacity] = item
+        count += 1
         condition.broadcast()
         return true
     }
@@ -47,12 +50,10 @@ final class BoundedQueue<Element> {
         occupancySum += count
         occupancyMax = max(occupancyMax, count)
         pops += 1
-        let item = items[head]
-        head += 1
-        if head > 64 && head * 2 > items.count {
-            items.removeFirst(head)
-            head = 0
-        }
+        let item = ring[head]
+        ring[head] = nil
+        head = (head + 1) % capacity
+        count -= 1
         condition.broadcast()
         return item
     }
@@ -67,8 +68,9 @@ final class BoundedQueue<Element> {
     func cancel() {
         condition.lock()
         cancelled = true
-        items.removeAll()
+        ring = Array(repeating: nil, count: capacity)
         head = 0
+        count = 0
         condition.broadcast()
         condition.unlock()
     }

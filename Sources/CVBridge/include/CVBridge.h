@@ -6,6 +6,7 @@
    caller-owned, row-major and unpadded. */
 #include <stdint.h>
 #include <stddef.h>
+#include "CVDraw.h" /* drawing (charts, overlays) */
 
 #ifdef __cplusplus
 extern "C" {

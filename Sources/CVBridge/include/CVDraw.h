@@ -1,0 +1,29 @@
+#ifndef VPS_CVDRAW_H
+#define VPS_CVDRAW_H
+/* Drawing on caller-owned RGB24 images (row-major, unpadded, origin top-left)
+   with OpenCV's imgproc. Colours are (r, g, b). Every function catches C++
+   exceptions and returns nonzero with a message in `err` on failure. */
+#include <stdint.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A line segment, anti-aliased, `thickness` pixels wide. */
+int vps_draw_line(uint8_t *rgb, int w, int h, int x0, int y0, int x1, int y1,
+                  int r, int g, int b, int thickness, char *err, size_t errlen);
+
+/* An axis-aligned rectangle with corners (x0, y0) and (x1, y1) inclusive;
+   `thickness` < 0 fills it. */
+int vps_draw_rect(uint8_t *rgb, int w, int h, int x0, int y0, int x1, int y1,
+                  int r, int g, int b, int thickness, char *err, size_t errlen);
+
+/* Text in FONT_HERSHEY_SIMPLEX with its baseline's left end at (x, y). */
+int vps_draw_text(uint8_t *rgb, int w, int h, const char *text, int x, int y, double scale,
+                  int r, int g, int b, int thickness, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import VPSCore
+
+/// The panoptic PNG encoding (COCO panoptic / Cityscapes-VPS):
+/// segment id = R + 256·G + 256²·B, 0 = void.
+public enum PanopticPNG {
+    /// Encodes an id map as an RGB image (ids must be 0…2²⁴−1).
+    public static func encode(_ frame: PanopticFrame) -> RGBImage {
+        var px = [UInt8](repeating: 0, count: frame.width * frame.height * 3)
+        for (i, v) in frame.ids.enumerated() where v != 0 {
+            let u = UInt32(bitPattern: v)
+            px[3 * i] = UInt8(u & 0xff)
+            px[3 * i + 1] = UInt8((u >> 8) & 0xff)
+            px[3 * i + 2] = UInt8((u >> 16) & 0xff)
+        }
+        return RGBImage(width: frame.width, height: frame.height, pixels: px)
+    }
+
+    /// Decodes an RGB image to a row-major id map.
+    public static func decode(_ image: RGBImage) -> [Int32] {
+        var ids = [Int32](repeating: 0, count: image.width * image.height)
+        image.pixels.withUnsafeBufferPointer { p in
+            for i in ids.indices {
+                ids[i] = Int32(p[3 * i]) | Int32(p[3 * i + 1]) << 8 | Int32(p[3 * i + 2]) << 16
+            }
+        }
+        return ids
+    }
+}
+
+/// Writes one video as a panoptic directory, the dataset layout that
+/// `vps synth` writes and `vps eval` reads:
+///
+/// ```
+/// DIR/panoptic.json           segments_info per frame, categories, size
+/// DIR/panoptic/000000.png     id = R + 256·G + 256²·B per pixel, one per frame
+/// ```
+///
+/// `panoptic.json` holds `{"annotations": [{"frame_index", "file_name",
+/// "segments_info": [{"id", "category_id", "area", "bbox", "iscrowd",
+/// "track_id", "score"}]}], "categories": [{"id", "name", "isthing"}],
+/// "width", "height"}`; `file_name` is relative to DIR. Everything is written
+/// under `DIR.partial-<pid>` and renamed onto DIR by `finish()`; DIR must not
+/// exist or be an empty directory. Other files a caller puts into
+/// `stagingDirectory` (frames, video) move with it.
+public final class PanopticWriter: ResultWriter {
+    public let directory: String
+    /// Where files go until `finish()`; callers may add their own files here.
+    public let stagingDirectory: String
+    let categories: [Category]
+    let png: PNGCodec
+    let json: AtomicFile
+    var count = 0
+    var size: (Int, Int) = (0, 0)
+    var finished = false
+
+    public init(directory: String, categories: [Category], png: PNGCodec) throws {
+        var dir = directory
+        while dir.count > 1 && dir.hasSuffix("/") { dir.removeLast() }
+        self.directory = dir
+        self.categories = categories
+        self.png = png
+        if FileSystem.exists(dir) {
+            guard FileSystem.isDirectory(dir), try FileSystem.list(dir).isEmpty else {
+                throw VPSError.outputNotWritable(path: dir, reason: "already exists and is not an empty directory")
+            }
+        }
+        let parent = AtomicFile.parentDirectory(of: dir)
+        guard FileSystem.isDirectory(parent) else { throw VPSError.outputDirectoryMissing(path: parent) }
+        stagingDirectory = dir + ".partial-\(getpid())"
+        FileSystem.removeTree(stagingDirectory)
+        try FileSystem.makeDirectory(stagingDirectory + "/panoptic")
+        json = try AtomicFile(path: stagingDirectory + "/panoptic.json")
+        try json.write("{\"annotations\":[")
+    }
+
+    deinit { if !finished { json.abandon(); FileSystem.removeTree(stagingDirectory) } }
+
+    public func write(_ frame: PanopticFrame) throws {
+        size = (frame.width, frame.height)
+        let name = "panoptic/\(pad6(frame.index)).png"
+        try png.write(PanopticPNG.encode(frame), stagingDirectory + "/" + name)
+        var f = frame
+        if f.segments.contains(where: { $0.area == 0 }) { f.refreshGeometry() }
+        try json.write((count == 0 ? "\n" : ",\n") + PanopticWriter.annotation(f, fileName: name))
+        count += 1
+    }
+
+    static func annotation(_ f: PanopticFrame, fileName: String) -> String {
+        let segs = f.segments.map { s in
+            "{\"id\":\(s.id),\"category_id\":\(s.categoryId),\"area\":\(s.area),\"bbox\":\(JSONText.intArray(s.bbox)),\"iscrowd\":\(s.isCrowd ? 1 : 0),\"track_id\":\(s.trackId),\"score\":\(JSONText.number(s.score))}"
+        }
+        return "{\"frame_index\":\(f.index),\"file_name\":\(JSONText.string(fileName)),\"segments_info\":[\(segs.joined(separator: ","))]}"
+    }
+
+    public func finish() throws {
+        guard !finished else { return }
+        try json.write("\n],\"categories\":\(JSONText.categories(categories)),\"width\":\(size.0),\"height\":\(size.1)}\n")
+        try json.commit()
+        if FileSystem.isDirectory(directory) { rmdir(directory) }
+        guard rename(stagingDirectory, directory) == 0 else {
+            throw VPSError.outputNotWritable(path: directory, reason: String(cString: strerror(errno)))
+        }
+        finished = true
+    }
+}
