@@ -92,5 +92,4 @@ public struct RegionProposalNetwork {
         return keep.prefix(config.postNMSTopN).map { kb[$0] }
     }
 
-    var convolutions: [Conv2d] { [conv, cls, bbox] }
 }

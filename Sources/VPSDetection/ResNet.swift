@@ -69,8 +69,6 @@ public struct ResNetBody {
         return outs
     }
 
-    /// All convolutions, for FLOP accounting.
-    var convolutions: [Conv2d] { [stem] + stages.flatMap { $0.flatMap { $0.convs + ($0.downsample.map { [$0] } ?? []) } } }
 }
 
 /// torchvision's `FeaturePyramidNetwork` with `LastLevelMaxPool`:
@@ -99,5 +97,4 @@ public struct FPN {
         return results
     }
 
-    var convolutions: [Conv2d] { inner + layer }
 }

@@ -98,8 +98,6 @@ public struct RoIHeads {
         }
     }
 
-    var convolutions: [Conv2d] { maskConvs + [deconv.conv, maskLogits] }
-    var linears: [Linear] { [fc6, fc7, clsScore, bboxPred] }
 }
 
 /// torchvision's `ConvTranspose2d(c, c, 2, stride=2)` + ReLU, computed as a
