@@ -25,21 +25,12 @@ public final class Conv2d: @unchecked Sendable {
     /// Multiply-adds per output element, for FLOP accounting.
     public var macsPerOutput: Int { inChannels * kernel * kernel }
 
-    private let weight: [Float]
+    private let packer: WeightPacker
     private let biasBuffer: AlignedBuffer
-    private var plans: [PlanKey: Plan] = [:]
-    private var packedWeights: [(MemoryDesc, AlignedBuffer)] = []
+    private var plans: [PlanKey: ComputePlan] = [:]
     private let lock = NSLock()
 
     private struct PlanKey: Hashable { var n, h, w: Int; var sum: Bool; var src, dst: TensorLayout }
-    private final class Plan {
-        let prim: DNNLPrimitive
-        let src: DNNLMemory, dst: DNNLMemory, wei: DNNLMemory, bia: DNNLMemory
-        let weights: AlignedBuffer
-        init(prim: DNNLPrimitive, src: DNNLMemory, dst: DNNLMemory, wei: DNNLMemory, bia: DNNLMemory, weights: AlignedBuffer) {
-            self.prim = prim; self.src = src; self.dst = dst; self.wei = wei; self.bia = bia; self.weights = weights
-        }
-    }
 
     /// - Parameters:
     ///   - weight: OIHW (`transposed == false`) or IOHW (`transposed == true`), `out·in·k·k` values.
@@ -55,7 +46,8 @@ public final class Conv2d: @unchecked Sendable {
         self.transposed = transposed; self.relu = relu
         precondition(outputLayout != .matrix, "Conv2d outputs a 4-D layout")
         self.outputLayout = outputLayout
-        self.weight = weight
+        packer = WeightPacker(plain: MemoryDesc([outChannels, inChannels, kernel, kernel], transposed ? dnnl_iohw : dnnl_oihw),
+                              values: weight)
         biasBuffer = AlignedBuffer(byteCount: outChannels * 4)
         if let bias { bias.withUnsafeBytes { biasBuffer.raw.copyMemory(from: $0.baseAddress!, byteCount: outChannels * 4) } }
     }
@@ -94,14 +86,10 @@ public final class Conv2d: @unchecked Sendable {
         precondition(out.shape == [x.n, outChannels, oh, ow], "Conv2d output shape \(out.shape) != \([x.n, outChannels, oh, ow])")
         if x.count == 0 || out.count == 0 { return }
         lock.lock(); defer { lock.unlock() }
-        let p = plan(PlanKey(n: x.n, h: x.h, w: x.w, sum: sum, src: x.layout, dst: out.layout))
-        p.src.bind(UnsafeMutableRawPointer(x.data))
-        p.dst.bind(UnsafeMutableRawPointer(out.data))
-        p.prim.execute([(DNNLArg.src, p.src.mem), (DNNLArg.weights, p.wei.mem),
-                        (DNNLArg.bias, p.bia.mem), (DNNLArg.dst, p.dst.mem)])
+        plan(PlanKey(n: x.n, h: x.h, w: x.w, sum: sum, src: x.layout, dst: out.layout)).run(x.data, out.data)
     }
 
-    private func plan(_ key: PlanKey) -> Plan {
+    private func plan(_ key: PlanKey) -> ComputePlan {
         if let p = plans[key] { return p }
         let (oh, ow) = outputSize(h: key.h, w: key.w)
         let src = MemoryDesc([key.n, inChannels, key.h, key.w], key.src.dnnlTag)
@@ -131,15 +119,8 @@ public final class Conv2d: @unchecked Sendable {
             prim = withUnsafePointer(to: d) { DNNLPrimitive(opDesc: $0, postOps: post, name: "convolution") }
         }
         let weiDesc = prim.queryMD(dnnl_query_weights_md)
-        let packed: AlignedBuffer
-        if let hit = packedWeights.first(where: { $0.0.equals(weiDesc) }) {
-            packed = hit.1
-        } else {
-            let plain = MemoryDesc([outChannels, inChannels, kernel, kernel], transposed ? dnnl_iohw : dnnl_oihw)
-            packed = weight.withUnsafeBytes { reorder($0.baseAddress!, from: plain, to: weiDesc) }
-            packedWeights.append((weiDesc, packed))
-        }
-        let p = Plan(prim: prim,
+        let packed = packer.packed(for: weiDesc)
+        let p = ComputePlan(prim: prim,
                      src: DNNLMemory(prim.queryMD(dnnl_query_src_md)),
                      dst: DNNLMemory(prim.queryMD(dnnl_query_dst_md)),
                      wei: DNNLMemory(weiDesc, handle: packed.raw),

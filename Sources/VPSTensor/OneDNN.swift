@@ -188,3 +188,38 @@ func reorder(_ src: UnsafeRawPointer, from srcDesc: MemoryDesc, to dstDesc: Memo
     r.execute([(DNNLArg.from, a.mem), (DNNLArg.to, b.mem)])
     return out
 }
+
+/// A primitive with its memories: source and destination are rebound on
+/// every call; packed weights and bias stay bound.
+final class ComputePlan {
+    let prim: DNNLPrimitive
+    let src: DNNLMemory, dst: DNNLMemory, wei: DNNLMemory, bia: DNNLMemory
+    let weights: AlignedBuffer
+
+    init(prim: DNNLPrimitive, src: DNNLMemory, dst: DNNLMemory, wei: DNNLMemory, bia: DNNLMemory, weights: AlignedBuffer) {
+        self.prim = prim; self.src = src; self.dst = dst; self.wei = wei; self.bia = bia; self.weights = weights
+    }
+
+    func run(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        src.bind(UnsafeMutableRawPointer(x))
+        dst.bind(UnsafeMutableRawPointer(y))
+        prim.execute([(DNNLArg.src, src.mem), (DNNLArg.weights, wei.mem), (DNNLArg.bias, bia.mem), (DNNLArg.dst, dst.mem)])
+    }
+}
+
+/// Weights in torch's plain layout, reordered once into each layout a
+/// primitive asks for (normally just one).
+final class WeightPacker {
+    let plain: MemoryDesc
+    let values: [Float]
+    private var packed: [(MemoryDesc, AlignedBuffer)] = []
+
+    init(plain: MemoryDesc, values: [Float]) { self.plain = plain; self.values = values }
+
+    func packed(for desc: MemoryDesc) -> AlignedBuffer {
+        if let hit = packed.first(where: { $0.0.equals(desc) }) { return hit.1 }
+        let buf = values.withUnsafeBytes { reorder($0.baseAddress!, from: plain, to: desc) }
+        packed.append((desc, buf))
+        return buf
+    }
+}
