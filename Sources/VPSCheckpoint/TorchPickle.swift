@@ -64,7 +64,10 @@ public enum TorchCheckpoint {
             overflow = overflow || c.overflow || span.overflow || m.overflow
             count = c.partialValue; maxIndex = m.partialValue
         }
-        guard !overflow, count == 0 || (t.offset >= 0 && maxIndex < raw.count / size) else {
+        guard !overflow, count <= raw.count / size else {
+            throw CheckpointError.malformed(path: path, reason: "\(name) has more elements than its storage (views with stride 0 are not supported)")
+        }
+        guard count == 0 || (t.offset >= 0 && maxIndex < raw.count / size) else {
             throw CheckpointError.malformed(path: path, reason: "\(name) addresses elements outside its storage")
         }
         let all = raw.withUnsafeBytes { Safetensors.widen($0, dtype: t.dtype, count: raw.count / size) }
