@@ -15,6 +15,8 @@ public struct AffinityReference: Sendable {
 public enum Affinity {
     /// The D×(1+T) row-major matrix of a frame's D detections against T
     /// references; column 0 is 'new object', column 1 + j is reference j.
+    /// A detection without an embedding gets logit 0 for 'new object' too
+    /// (a uniform softmax), so that it joins a track of its class it overlaps.
     ///
     /// - Parameter iou: row-major D×T IoU of each detection with each reference
     ///   (mask IoU after motion compensation, or box IoU for the baseline).
@@ -25,7 +27,9 @@ public enum Affinity {
         var out = [Double](repeating: 0, count: D * C)
         var logits = [Double](repeating: 0, count: C)
         for (i, d) in detections.enumerated() {
-            logits[0] = config.newObjectLogit
+            // Without an embedding every logit is 0 (MaskTrack R-CNN with all-zero
+            // features): the softmax is uniform and IoU, label and score decide.
+            logits[0] = d.embedding == nil ? 0 : config.newObjectLogit
             for (j, r) in references.enumerated() {
                 logits[1 + j] = config.embeddingScale * dot(d.embedding, r.embedding)
             }

@@ -15,9 +15,9 @@ final class AffinityTests: XCTestCase {
         XCTAssertEqual(a[0], 6.728225851248713, accuracy: 1e-12)
         XCTAssertEqual(a[1], 10.728225851248713, accuracy: 1e-12)
         XCTAssertEqual(a[2], -10.071774148751288, accuracy: 1e-12)
-        // without embeddings the softmax is uniform over the 3 columns
-        let u = Affinity.matrix([Detection(category: 4, score: 1, mask: m)], refs, iou: [0, 0], config: {
-            var c = TrackerConfig(); c.newObjectLogit = 0; return c }())
+        // a detection without an embedding: every logit is 0 (new_object_logit too),
+        // so the softmax is uniform over the 3 columns
+        let u = Affinity.matrix([Detection(category: 4, score: 1, mask: m)], refs, iou: [0, 0], config: TrackerConfig())
         XCTAssertEqual(u[0], -log(3) + 10, accuracy: 1e-12)
         XCTAssertEqual(u[1], -log(3) + 10, accuracy: 1e-12)
         XCTAssertEqual(u[2], -log(3), accuracy: 1e-12)
