@@ -33,11 +33,13 @@ public enum AppearanceEmbedding {
                 for x in 0..<mask.width where mask.bits[y * mask.width + x] != 0 {
                     let i = ((mask.y0 + y) * image.width + mask.x0 + x) * 3
                     let r = split(px[i]), g = split(px[i + 1]), b = split(px[i + 2])
-                    for (ri, rw) in [(r.0, 1 - r.2), (r.1, r.2)] where rw > 0 {
-                        for (gi, gw) in [(g.0, 1 - g.2), (g.1, g.2)] where gw > 0 {
-                            for (bi, bw) in [(b.0, 1 - b.2), (b.1, b.2)] where bw > 0 {
-                                h[(ri * L + gi) * L + bi] += rw * gw * bw
-                            }
+                    for a in 0..<2 {
+                        let ri = a == 0 ? r.0 : r.1, rw = a == 0 ? 1 - r.2 : r.2
+                        for c in 0..<2 {
+                            let gi = c == 0 ? g.0 : g.1, gw = c == 0 ? 1 - g.2 : g.2
+                            let base = (ri * L + gi) * L, w = rw * gw
+                            h[base + b.0] += w * (1 - b.2)
+                            h[base + b.1] += w * b.2
                         }
                     }
                 }

@@ -7,7 +7,7 @@
 ///
 /// Only confirmed tracks have an `id` (given at confirmation, from 1, never
 /// reused); a lost track that is matched again keeps it.
-public struct Track: Equatable, Sendable {
+public struct Track: Sendable {
     public enum State: String, Equatable, Sendable { case tentative, confirmed, lost }
 
     /// The reported identity; nil while tentative.
@@ -41,10 +41,6 @@ public struct Track: Equatable, Sendable {
         lastMask = d.mask
         lastBox = d.box
         predictedMask = d.mask
-    }
-
-    public static func == (a: Track, b: Track) -> Bool {
-        a.serial == b.serial && a.id == b.id && a.state == b.state && a.hits == b.hits && a.framesSinceSeen == b.framesSinceSeen
     }
 
     /// Takes in a matched detection: mask, box, velocity and embedding.

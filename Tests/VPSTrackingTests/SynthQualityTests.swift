@@ -68,29 +68,36 @@ final class SynthQualityTests: XCTestCase {
 
     struct Figures: CustomStringConvertible {
         var idsw: Int, idf1: Double, assA: Double, hota: Double, mota: Double, reported: Int
+        /// Mean time of one `update`, in milliseconds.
+        var msPerFrame: Double
         var description: String {
-            String(format: "IDSW %3d  IDF1 %.3f  AssA %.3f  HOTA %.3f  MOTA %.3f  detections with an ID %d",
-                   idsw, idf1, assA, hota, mota, reported)
+            String(format: "IDSW %3d  IDF1 %.3f  AssA %.3f  HOTA %.3f  MOTA %.3f  with ID %4d  %.2f ms/frame",
+                   idsw, idf1, assA, hota, mota, reported, msPerFrame)
         }
     }
 
     /// Runs a tracker (a new one per video) over the clips and scores it.
     func score(_ clips: [Clip], _ make: () throws -> any InstanceTracker) throws -> Figures {
         var acc = TrackingAccumulator(categories: SynthLabels.categories)
-        var reported = 0
+        var reported = 0, frames = 0
+        var seconds = 0.0
         for clip in clips {
             var tracker = try make()
             acc.beginVideo()
             for t in clip.truth.indices {
                 let d = clip.detections[t]
+                let start = DispatchTime.now().uptimeNanoseconds
                 let r = try tracker.update(d, flow: clip.flows[t])
+                seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                frames += 1
                 reported += r.filter { $0.trackId != nil }.count
                 let pred = TrackedFrame.panoptic(index: t, width: Self.width, height: Self.height, detections: d, tracked: r)
                 acc.add(try FrameOverlap(gt: clip.truth[t], pred: pred, categories: SynthLabels.categories))
             }
         }
         let c = acc.result().combined
-        return Figures(idsw: c.clear.idsw, idf1: c.idf1, assA: c.hota.assA, hota: c.hota.hota, mota: c.mota, reported: reported)
+        return Figures(idsw: c.clear.idsw, idf1: c.idf1, assA: c.hota.assA, hota: c.hota.hota, mota: c.mota, reported: reported,
+                       msPerFrame: seconds * 1000 / Double(max(1, frames)))
     }
 
     func report(_ title: String, _ clips: [Clip], _ rows: [(String, Figures)]) {
