@@ -80,18 +80,21 @@ public struct TrackerConfig: Codable, Equatable, Sendable {
         }
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = TrackerConfig()
-        embeddingScale = try c.decodeIfPresent(Double.self, forKey: .embeddingScale) ?? d.embeddingScale
-        newObjectLogit = try c.decodeIfPresent(Double.self, forKey: .newObjectLogit) ?? d.newObjectLogit
-        newObjectIou = try c.decodeIfPresent(Double.self, forKey: .newObjectIou) ?? d.newObjectIou
-        scoreWeight = try c.decodeIfPresent(Double.self, forKey: .scoreWeight) ?? d.scoreWeight
-        iouWeight = try c.decodeIfPresent(Double.self, forKey: .iouWeight) ?? d.iouWeight
-        labelWeight = try c.decodeIfPresent(Double.self, forKey: .labelWeight) ?? d.labelWeight
-        motionCompensation = try c.decodeIfPresent(Bool.self, forKey: .motionCompensation) ?? d.motionCompensation
-        confirmHits = try c.decodeIfPresent(Int.self, forKey: .confirmHits) ?? d.confirmHits
-        maxLostFrames = try c.decodeIfPresent(Int.self, forKey: .maxLostFrames) ?? d.maxLostFrames
-        maxLostTracks = try c.decodeIfPresent(Int.self, forKey: .maxLostTracks) ?? d.maxLostTracks
-        embeddingMomentum = try c.decodeIfPresent(Double.self, forKey: .embeddingMomentum) ?? d.embeddingMomentum
-        velocityMomentum = try c.decodeIfPresent(Double.self, forKey: .velocityMomentum) ?? d.velocityMomentum
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
+            try c.decodeIfPresent(T.self, forKey: key) ?? fallback
+        }
+        embeddingScale = try value(.embeddingScale, d.embeddingScale)
+        newObjectLogit = try value(.newObjectLogit, d.newObjectLogit)
+        newObjectIou = try value(.newObjectIou, d.newObjectIou)
+        scoreWeight = try value(.scoreWeight, d.scoreWeight)
+        iouWeight = try value(.iouWeight, d.iouWeight)
+        labelWeight = try value(.labelWeight, d.labelWeight)
+        motionCompensation = try value(.motionCompensation, d.motionCompensation)
+        confirmHits = try value(.confirmHits, d.confirmHits)
+        maxLostFrames = try value(.maxLostFrames, d.maxLostFrames)
+        maxLostTracks = try value(.maxLostTracks, d.maxLostTracks)
+        embeddingMomentum = try value(.embeddingMomentum, d.embeddingMomentum)
+        velocityMomentum = try value(.velocityMomentum, d.velocityMomentum)
         try validate()
     }
 
