@@ -38,6 +38,7 @@ public struct HungarianTracker: InstanceTracker, Sendable {
     }
 
     public mutating func update(_ detections: [Detection], flow: FlowField?) throws -> [TrackedDetection] {
+        try check(detections, flow: flow)
         defer { frame += 1 }
         try predict(flow: flow)
         let match = associate(detections)
@@ -79,6 +80,19 @@ public struct HungarianTracker: InstanceTracker, Sendable {
             tracks.append(t)
         }
         return result
+    }
+
+    /// Masks of one frame size (that of the tracks and the flow) and finite scores.
+    func check(_ detections: [Detection], flow: FlowField?) throws {
+        let size = tracks.first.map { ($0.lastMask.frameWidth, $0.lastMask.frameHeight) }
+            ?? flow.map { ($0.width, $0.height) }
+            ?? detections.first.map { ($0.mask.frameWidth, $0.mask.frameHeight) }
+        for (i, d) in detections.enumerated() {
+            guard d.score.isFinite else { throw VPSError.internalFailure("tracker: detection \(i) of frame \(frame) has score \(d.score)") }
+            if let (w, h) = size, d.mask.frameWidth != w || d.mask.frameHeight != h {
+                throw VPSError.internalFailure("tracker: detection \(i) of frame \(frame) has a \(d.mask.frameWidth)x\(d.mask.frameHeight) mask, expected \(w)x\(h)")
+            }
+        }
     }
 
     mutating func confirm(_ t: inout Track) {

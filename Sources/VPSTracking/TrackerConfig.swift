@@ -63,6 +63,9 @@ public struct TrackerConfig: Codable, Equatable, Sendable {
         case embeddingMomentum = "embedding_momentum", velocityMomentum = "velocity_momentum"
     }
 
+    /// Every key a `track` stage accepts (for the stage table's `keys`).
+    public static var settingKeys: [String] { CodingKeys.allCases.map(\.rawValue) }
+
     struct AnyKey: CodingKey {
         var stringValue: String
         var intValue: Int? { nil }

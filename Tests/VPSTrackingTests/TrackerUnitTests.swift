@@ -167,6 +167,20 @@ final class TrackerUnitTests: XCTestCase {
         XCTAssertLessThanOrEqual(tr.tracks.filter { $0.state == .lost }.count, 10)
     }
 
+    /// Inputs that would make the IoU meaningless are typed errors, not crashes.
+    func testMismatchedInputsAreErrors() throws {
+        var tr = try HungarianTracker()
+        let a = Square(category: 4, x: 5, y: 5, size: 8, embedding: Scene.embedding(0))
+        _ = try tr.update(Scene.detections([a]), flow: nil)
+        let other = Detection(category: 4, score: 0.9, mask: .rectangle(frameWidth: 50, frameHeight: 40, x0: 0, y0: 0, x1: 4, y1: 4))
+        XCTAssertThrowsError(try tr.update([other], flow: nil)) { XCTAssertTrue("\($0)".contains("50x40"), "\($0)") }
+        var nan = Scene.detections([a])[0]
+        nan.score = .nan
+        XCTAssertThrowsError(try tr.update([nan], flow: nil))
+        XCTAssertThrowsError(try tr.update(Scene.detections([a]), flow: FlowField(width: 10, height: 10)))
+        XCTAssertEqual(TrackerConfig.settingKeys.count, 12)
+    }
+
     /// The panoptic frame: ID'd detections only, the higher score on top.
     func testPanopticOutput() {
         let lo = Detection(category: 4, score: 0.5, mask: .rectangle(frameWidth: 20, frameHeight: 10, x0: 0, y0: 0, x1: 10, y1: 10))
