@@ -45,7 +45,7 @@ public struct Track: Sendable {
 
     /// Takes in a matched detection: mask, box, velocity and embedding.
     mutating func update(with d: Detection, embeddingMomentum: Double, velocityMomentum: Double) {
-        let gap = Double(max(1, framesSinceSeen))
+        let gap = Double(framesSinceSeen + 1) // frames since the last match: framesSinceSeen counts the missed ones
         let (ox, oy) = lastBox.center, (nx, ny) = d.box.center
         let v = ((nx - ox) / gap, (ny - oy) / gap)
         velocity = hits == 1 ? v : (velocityMomentum * velocity.dx + (1 - velocityMomentum) * v.0,
