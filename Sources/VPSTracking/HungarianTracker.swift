@@ -134,8 +134,9 @@ public struct HungarianTracker: InstanceTracker, Sendable {
             .map { ($0.row, $0.col) }
     }
 
-    /// The D×(1+T) affinity of the detections with the live tracks (column 0: new object).
-    public func affinity(_ detections: [Detection]) -> [Double] {
+    /// The D×(1+T) affinity of the detections with the live tracks (column 0:
+    /// new object), against the masks `predict` set for this frame.
+    func affinity(_ detections: [Detection]) -> [Double] {
         let T = tracks.count
         var iou = [Double](repeating: 0, count: detections.count * T)
         for (i, d) in detections.enumerated() {
