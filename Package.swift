@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "VPSFormats", targets: ["VPSFormats"]),
         .library(name: "VPSEval", targets: ["VPSEval"]),
         .library(name: "VPSSynth", targets: ["VPSSynth"]),
+        .library(name: "VPSTracking", targets: ["VPSTracking"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -67,6 +68,9 @@ let package = Package(
         .target(name: "VPSEval", dependencies: ["VPSCore", "VPSFormats", "VPSVideo", "VPSMotion", "CVBridge"]),
         .target(name: "VPSSynth", dependencies: ["VPSCore", "VPSFormats", "VPSVideo"]),
 
+        // MARK: tracking (issue 5): association and track lifecycle
+        .target(name: "VPSTracking", dependencies: ["VPSCore", "VPSMotion", "VPSFormats"]),
+
         // MARK: tests
         .target(name: "TestSupport", dependencies: ["VPSCore", "VPSVideo"], path: "Tests/TestSupport"),
         .testTarget(name: "VPSVideoTests", dependencies: ["VPSVideo", "TestSupport"]),
@@ -79,5 +83,6 @@ let package = Package(
         .testTarget(name: "VPSFormatsTests", dependencies: ["VPSFormats", "VPSVideo"]),
         .testTarget(name: "VPSEvalTests", dependencies: ["VPSEval", "VPSFormats", "VPSVideo"]),
         .testTarget(name: "VPSSynthTests", dependencies: ["VPSSynth", "VPSFormats", "VPSEval", "VPSVideo"]),
+        .testTarget(name: "VPSTrackingTests", dependencies: ["VPSTracking", "VPSSynth", "VPSEval", "VPSFormats", "VPSMotion", "VPSCore"]),
     ]
 )

@@ -65,27 +65,37 @@ public enum FlowColor {
     private static let table: [Float] = wheel.flatMap { [$0.0 / 255, $0.1 / 255, $0.2 / 255] }
 
     /// flow_vis's `flow_uv_to_colors` over `count` (dx, dy) pairs into RGB bytes.
+    /// Large fields are split into bands coloured concurrently.
     private static func paint(_ flow: [Float], count: Int, maxMagnitude: Float, sign: Float, into out: inout [UInt8]) {
-        let n = wheel.count
         let scale = sign / (maxMagnitude + 1e-5)
+        let bands = count >= 1 << 16 ? 4 : 1
+        let per = (count + bands - 1) / bands
         table.withUnsafeBufferPointer { wt in
             flow.withUnsafeBufferPointer { f in
                 out.withUnsafeMutableBufferPointer { o in
-                    for i in 0..<count {
-                        let u = f[2 * i] * scale, v = f[2 * i + 1] * scale
-                        let rad = (u * u + v * v).squareRoot()
-                        let a = fastAtan2(-v, -u) / Float.pi
-                        let fk = (a + 1) / 2 * Float(n - 1)
-                        let k0 = min(max(Int(fk), 0), n - 1)
-                        let k1 = k0 + 1 == n ? 0 : k0 + 1
-                        let t = fk - Float(k0)
-                        for c in 0..<3 {
-                            var col = (1 - t) * wt[3 * k0 + c] + t * wt[3 * k1 + c]
-                            col = rad <= 1 ? 1 - rad * (1 - col) : col * 0.75
-                            o[3 * i + c] = UInt8(min(max((255 * col).rounded(.down), 0), 255))
-                        }
+                    DispatchQueue.concurrentPerform(iterations: bands) { b in
+                        paintRange(b * per..<min(count, (b + 1) * per), f, wt, scale, o)
                     }
                 }
+            }
+        }
+    }
+
+    private static func paintRange(_ range: Range<Int>, _ f: UnsafeBufferPointer<Float>, _ wt: UnsafeBufferPointer<Float>,
+                                   _ scale: Float, _ o: UnsafeMutableBufferPointer<UInt8>) {
+        let n = wheel.count
+        for i in range {
+            let u = f[2 * i] * scale, v = f[2 * i + 1] * scale
+            let rad = (u * u + v * v).squareRoot()
+            let a = fastAtan2(-v, -u) / Float.pi
+            let fk = (a + 1) / 2 * Float(n - 1)
+            let k0 = min(max(Int(fk), 0), n - 1)
+            let k1 = k0 + 1 == n ? 0 : k0 + 1
+            let t = fk - Float(k0)
+            for c in 0..<3 {
+                var col = (1 - t) * wt[3 * k0 + c] + t * wt[3 * k1 + c]
+                col = rad <= 1 ? 1 - rad * (1 - col) : col * 0.75
+                o[3 * i + c] = UInt8(min(max((255 * col).rounded(.down), 0), 255))
             }
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import VPSCore
 import VPSEval
 import VPSFormats
 

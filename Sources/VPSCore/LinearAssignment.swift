@@ -1,6 +1,8 @@
 /// Rectangular linear sum assignment, the shortest-augmenting-path method of
 /// Crouse (2016) exactly as scipy's `linear_sum_assignment` implements it, so
 /// that ties resolve the same way as in TrackEval.
+///
+/// Shared by the metrics (VPSEval) and the tracker (VPSTracking): one solver.
 public enum LinearAssignment {
     /// Minimises (or maximises) the total cost of a row-major `rows`×`cols`
     /// matrix. Returns min(rows, cols) pairs (row, col) sorted by row.
