@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "VPSCheckpoint"),
         .target(name: "VPSDetection", dependencies: ["VPSCore", "VPSTensor", "VPSCheckpoint"]),
         .target(name: "VPSPipeline", dependencies: ["VPSCore", .product(name: "Yams", package: "Yams")]),
-        .target(name: "VPSStages", dependencies: ["VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline", "VPSDetection", "VPSCheckpoint", "VPSTensor", "CVBridge"]),
+        .target(name: "VPSStages", dependencies: ["VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline", "VPSFormats", "VPSDetection", "VPSCheckpoint", "VPSTensor", "CVBridge"]),
         .target(name: "VPSCommands", dependencies: [
             "VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline", "VPSStages", "VPSTensor", "VPSCheckpoint", "VPSDetection",
             "VPSFormats", "VPSEval", "VPSSynth",

@@ -26,6 +26,27 @@ func instanceMasks(_ frame: PanopticFrame, things: Set<Int>, known: Set<Int>) ->
     return segs.compactMap { s in rles[s.id].map { (s, $0) } }
 }
 
+/// One instance as COCO instances JSON records it. Instances may overlap
+/// (unlike the segments of a `PanopticFrame`), as a detector's do.
+public struct InstanceAnnotation: Sendable {
+    public var categoryId: Int
+    public var score: Double
+    /// The track, or nil when no tracker ran (written as `null`).
+    public var trackId: Int?
+    /// [x, y, width, height] in pixels, top-left origin; may be fractional.
+    public var bbox: [Double]
+    /// The mask; nil when masks were not computed (no `segmentation`, area of the box).
+    public var mask: RLE?
+
+    public init(categoryId: Int, score: Double, trackId: Int?, bbox: [Double], mask: RLE?) {
+        self.categoryId = categoryId
+        self.score = score
+        self.trackId = trackId
+        self.bbox = bbox
+        self.mask = mask
+    }
+}
+
 /// COCO instances JSON with `track_id`, streamed.
 ///
 /// The file is a full COCO dataset object, so that pycocotools' `COCO()`,
@@ -51,13 +72,23 @@ public final class COCOInstancesWriter: ResultWriter {
     }
 
     public func write(_ frame: PanopticFrame) throws {
-        frames.append(frame.index)
-        size = (frame.width, frame.height)
-        for (s, r) in instanceMasks(frame, things: things, known: known) {
+        let records = instanceMasks(frame, things: things, known: known).map { s, r in
+            InstanceAnnotation(categoryId: s.categoryId, score: s.score, trackId: s.trackId, bbox: s.bbox.map(Double.init), mask: r)
+        }
+        try write(frameIndex: frame.index, width: frame.width, height: frame.height, instances: records)
+    }
+
+    /// Writes one frame's instances directly (for detectors, whose masks may overlap).
+    public func write(frameIndex: Int, width: Int, height: Int, instances: [InstanceAnnotation]) throws {
+        frames.append(frameIndex)
+        size = (width, height)
+        for r in instances {
+            let area = r.mask.map { Double($0.area) } ?? (r.bbox.count == 4 ? r.bbox[2] * r.bbox[3] : 0)
             var line = nextId == 1 ? "\n" : ",\n"
-            line += "{\"id\":\(nextId),\"image_id\":\(frame.index + 1),\"category_id\":\(s.categoryId),"
-            line += "\"segmentation\":\(JSONText.rle(r)),\"area\":\(s.area),\"bbox\":\(JSONText.intArray(s.bbox)),"
-            line += "\"iscrowd\":0,\"score\":\(JSONText.number(s.score)),\"track_id\":\(s.trackId)}"
+            line += "{\"id\":\(nextId),\"image_id\":\(frameIndex + 1),\"category_id\":\(r.categoryId),"
+            if let m = r.mask { line += "\"segmentation\":\(JSONText.rle(m))," }
+            line += "\"area\":\(JSONText.number(area)),\"bbox\":[\(r.bbox.map(JSONText.number).joined(separator: ","))],"
+            line += "\"iscrowd\":0,\"score\":\(JSONText.number(r.score)),\"track_id\":\(r.trackId.map(String.init) ?? "null")}"
             try out.write(line)
             nextId += 1
         }

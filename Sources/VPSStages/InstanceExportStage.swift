@@ -1,48 +1,23 @@
-import Foundation
 import VPSCore
 import VPSDetection
+import VPSFormats
 import VPSPipeline
 
-/// The `export` stage: writes the detections of every frame as COCO
-/// instances JSON (one entry per frame and instance; `bbox` is
-/// [x, y, width, height] in pixels; `segmentation` is pycocotools' compressed
-/// RLE; `image_id` is the source frame index; `track_id` is null because
-/// per-frame segmentation assigns no tracks).
+/// The `export` stage: streams the detections of every frame as COCO
+/// instances JSON through VPSFormats' `COCOInstancesWriter` (the same file
+/// layout as `vps annotate`/`vps convert --format coco`): one annotation per
+/// (frame, instance) with `bbox` [x, y, width, height] in pixels,
+/// `segmentation` as pycocotools' compressed RLE, `image_id` = source frame
+/// index + 1, and `track_id` null because per-frame segmentation assigns no
+/// tracks. Categories are the model's class names (index = `category_id`).
 ///
-/// The file is written under a temporary name and renamed when the run
-/// finishes, so an aborted run leaves nothing under the final name.
-/// (A small COCO writer of our own: issue 3's export types had not landed.)
+/// The file appears under its final name only when the run finishes.
 public final class InstanceExportStage: Stage {
     public let name = "export"
     public let requires = [DetectionsKey.name]
     public let provides: [String] = []
     public let path: String
-    private var entries: [Entry] = []
-
-    struct RLEJSON: Encodable { var size: [Int]; var counts: String }
-    struct Entry: Encodable {
-        var image_id: Int
-        var category_id: Int
-        var category_name: String
-        var score: Float
-        var bbox: [Float]
-        var segmentation: RLEJSON?
-        var area: Int?
-        var track_id: Int?
-
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(image_id, forKey: .image_id)
-            try c.encode(category_id, forKey: .category_id)
-            try c.encode(category_name, forKey: .category_name)
-            try c.encode(score, forKey: .score)
-            try c.encode(bbox, forKey: .bbox)
-            try c.encodeIfPresent(segmentation, forKey: .segmentation)
-            try c.encodeIfPresent(area, forKey: .area)
-            try c.encode(track_id, forKey: .track_id) // explicit null
-        }
-        enum CodingKeys: String, CodingKey { case image_id, category_id, category_name, score, bbox, segmentation, area, track_id }
-    }
+    private var writer: COCOInstancesWriter?
 
     public init(path: String, format: String) throws {
         guard format == "coco" else {
@@ -54,29 +29,23 @@ public final class InstanceExportStage: Stage {
 
     public func process(_ packet: inout Packet) throws {
         guard let found = packet[DetectionsKey.self] else { return }
-        for d in found.detections {
-            let rle = d.mask?.rle
-            entries.append(Entry(
-                image_id: packet.frame.sourceIndex, category_id: d.label,
-                category_name: d.label < found.classNames.count ? found.classNames[d.label] : "class \(d.label)",
-                score: d.score, bbox: [d.box.x1, d.box.y1, d.box.x2 - d.box.x1, d.box.y2 - d.box.y1],
-                segmentation: rle.map { RLEJSON(size: [$0.height, $0.width], counts: $0.string) },
-                area: rle?.area, track_id: nil))
+        if writer == nil {
+            let categories = found.classNames.enumerated().dropFirst().map { Category(id: $0.offset, name: $0.element, isThing: true) }
+            writer = try COCOInstancesWriter(path: path, categories: categories)
         }
+        let records = found.detections.map { d in
+            InstanceAnnotation(categoryId: d.label, score: Double(d.score), trackId: nil,
+                           bbox: [d.box.x1, d.box.y1, d.box.x2 - d.box.x1, d.box.y2 - d.box.y1].map(Double.init),
+                           mask: d.mask?.rle)
+        }
+        try writer!.write(frameIndex: packet.frame.sourceIndex, width: packet.frame.image.width,
+                          height: packet.frame.image.height, instances: records)
     }
 
-    public func finish() throws {
-        let out = try AtomicOutput(path: path)
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        do {
-            try e.encode(entries).write(to: URL(fileURLWithPath: out.temporaryPath))
-        } catch {
-            out.discard()
-            throw VPSError.outputNotWritable(path: path, reason: error.localizedDescription)
-        }
-        try out.commit()
-    }
+    public func finish() throws { try writer?.finish() }
+
+    /// Dropping the writer removes its temporary file.
+    public func abort() { writer = nil }
 
     static let definition = StageDefinition(
         name: "export", summary: "write detections as COCO instances JSON with RLE masks",

@@ -58,7 +58,10 @@ final class ModelCommandTests: CLITestCase {
         guard FileManager.default.fileExists(atPath: input) else { throw XCTSkip("\(input) is not installed") }
         let r = try vps("segment", input, "-o", dir + "/out.mp4", "--weights", weights, "--export", dir + "/dets.json", "--quiet")
         XCTAssertEqual(r.status, 0, r.err)
-        let got = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/dets.json"))) as! [[String: Any]]
+        let coco = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/dets.json"))) as! [String: Any]
+        let got = coco["annotations"] as! [[String: Any]]
+        XCTAssertEqual((coco["images"] as? [[String: Any]])?.count, 1)
+        XCTAssertEqual((coco["categories"] as? [[String: Any]])?.count, model.config.classNames.count - 1)
         let expected = c["detections"] as! [[String: Any]]
         XCTAssertEqual(got.count, expected.count)
         var used = Set<Int>()
@@ -73,7 +76,8 @@ final class ModelCommandTests: CLITestCase {
             used.insert(j)
             XCTAssertLessThan(dist(got[j]["bbox"] as! [Double], eb), 0.05)
             XCTAssertEqual(got[j]["score"] as! Double, e["score"] as! Double, accuracy: 1e-3)
-            XCTAssertEqual(got[j]["image_id"] as? Int, 0)
+            XCTAssertEqual(got[j]["image_id"] as? Int, 1)
+            XCTAssertTrue(got[j]["track_id"] is NSNull)
             let seg = got[j]["segmentation"] as! [String: Any], em = e["mask"] as! [String: Any]
             XCTAssertEqual(seg["size"] as? [Int], em["size"] as? [Int])
             let size = em["size"] as! [Int]
