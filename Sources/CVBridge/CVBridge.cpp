@@ -5,31 +5,11 @@
 #include <opencv2/video/tracking.hpp>
 
 #include <algorithm>
-#include <cstring>
-#include <exception>
-#include <string>
+#include "Guarded.hpp"
 
-namespace {
-void setError(char *err, size_t errlen, const char *msg) {
-    if (!err || errlen == 0) return;
-    std::strncpy(err, msg, errlen - 1);
-    err[errlen - 1] = 0;
-}
+#include <stdexcept>
 
-template <typename F> int guarded(char *err, size_t errlen, F &&body) {
-    try {
-        body();
-        return 0;
-    } catch (const cv::Exception &e) {
-        setError(err, errlen, e.what());
-    } catch (const std::exception &e) {
-        setError(err, errlen, e.what());
-    } catch (...) {
-        setError(err, errlen, "unknown C++ exception");
-    }
-    return 1;
-}
-} // namespace
+using vps::guarded;
 
 struct vps_flow_estimator {
     int method;
@@ -109,18 +89,3 @@ extern "C" int vps_remap_rgb(const uint8_t *src, int w, int h, const float *flow
 
 extern "C" void vps_cv_set_threads(int n) { cv::setNumThreads(n <= 0 ? -1 : n); }
 
-extern "C" int vps_draw_label(uint8_t *rgb, int w, int h, const char *text, int x, int y, double scale,
-                              uint8_t r, uint8_t g, uint8_t b, char *err, size_t errlen) {
-    return guarded(err, errlen, [&] {
-        cv::Mat img(h, w, CV_8UC3, rgb);
-        int baseline = 0;
-        const int font = cv::FONT_HERSHEY_SIMPLEX;
-        cv::Size size = cv::getTextSize(text, font, scale, 1, &baseline);
-        int top = std::max(0, y - size.height - baseline - 2);
-        cv::rectangle(img, cv::Point(x, top), cv::Point(x + size.width + 2, top + size.height + baseline + 2),
-                      cv::Scalar(r, g, b), cv::FILLED);
-        cv::putText(img, text, cv::Point(x + 1, top + size.height + 1), font, scale, cv::Scalar(255, 255, 255), 1,
-                    cv::LINE_AA);
-        if (img.data != rgb) throw std::runtime_error("output buffer was reallocated");
-    });
-}

@@ -79,9 +79,9 @@ final class FlowCommandTests: CLITestCase {
     func testBadInputsAndOutputs() throws {
         let dir = TestMedia.scratchDirectory()
         assertBadInput(try vps("flow", dir + "/missing.mp4", "-o", dir + "/o.mp4"), mentions: "input not found")
-        FileManager.default.createFile(atPath: dir + "/zero.mp4", contents: Data())
+        _ = FileManager.default.createFile(atPath: dir + "/zero.mp4", contents: Data())
         assertBadInput(try vps("flow", dir + "/zero.mp4", "-o", dir + "/o.mp4"), mentions: "input is empty")
-        FileManager.default.createFile(atPath: dir + "/text.mp4", contents: Data(String(repeating: "not a video ", count: 100).utf8))
+        _ = FileManager.default.createFile(atPath: dir + "/text.mp4", contents: Data(String(repeating: "not a video ", count: 100).utf8))
         assertBadInput(try vps("flow", dir + "/text.mp4", "-o", dir + "/o.mp4"), mentions: "cannot read")
         assertBadInput(try vps("flow", TestMedia.vtest, "-o", dir + "/nowhere/o.mp4"), mentions: "output directory does not exist")
         assertBadInput(try vps("flow", TestMedia.vtest, "-o", "/proc/o.mp4"), mentions: "cannot write /proc/o.mp4")

@@ -36,9 +36,9 @@ final class ProbeCommandTests: CLITestCase {
     func testProbeBadInputs() throws {
         let dir = TestMedia.scratchDirectory()
         assertBadInput(try vps("probe", dir + "/missing.mp4"), mentions: "input not found")
-        FileManager.default.createFile(atPath: dir + "/zero.mp4", contents: Data())
+        _ = FileManager.default.createFile(atPath: dir + "/zero.mp4", contents: Data())
         assertBadInput(try vps("probe", dir + "/zero.mp4"), mentions: "input is empty")
-        FileManager.default.createFile(atPath: dir + "/text.mp4", contents: Data("just some text\n".utf8))
+        _ = FileManager.default.createFile(atPath: dir + "/text.mp4", contents: Data("just some text\n".utf8))
         assertBadInput(try vps("probe", dir + "/text.mp4"), mentions: "cannot read")
         assertBadInput(try vps("probe"), mentions: "Missing expected argument")
         assertBadInput(try vps("probe", TestMedia.vtest, "--bogus"), mentions: "Unknown option '--bogus'")

@@ -35,10 +35,6 @@ int vps_rgb_to_gray(const uint8_t *rgb, int w, int h, uint8_t *gray, int ow, int
 int vps_remap_rgb(const uint8_t *src, int w, int h, const float *flow, uint8_t *dst,
                   char *err, size_t errlen);
 
-/* Draws `text` (ASCII) in white on a filled box of colour (r, g, b) whose
-   bottom-left corner is at (x, y), clamped to the top edge; RGB24 in place. */
-int vps_draw_label(uint8_t *rgb, int w, int h, const char *text, int x, int y, double scale,
-                   uint8_t r, uint8_t g, uint8_t b, char *err, size_t errlen);
 
 /* Sets OpenCV's worker thread count (0 = OpenCV's default). */
 void vps_cv_set_threads(int n);

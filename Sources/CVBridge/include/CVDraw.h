@@ -23,6 +23,11 @@ int vps_draw_rect(uint8_t *rgb, int w, int h, int x0, int y0, int x1, int y1,
 int vps_draw_text(uint8_t *rgb, int w, int h, const char *text, int x, int y, double scale,
                   int r, int g, int b, int thickness, char *err, size_t errlen);
 
+/* Draws `text` (ASCII) in white on a filled box of colour (r, g, b) whose
+   bottom-left corner is at (x, y), clamped to the top edge; RGB24 in place. */
+int vps_draw_label(uint8_t *rgb, int w, int h, const char *text, int x, int y, double scale,
+                   uint8_t r, uint8_t g, uint8_t b, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif
