@@ -50,10 +50,7 @@ struct BenchIOCommand: ParsableCommand {
     }
 
     func run() throws {
-        if threads > 0 {
-            setenv("OMP_NUM_THREADS", String(threads), 1)
-            FlowEstimator.setThreads(threads)
-        }
+        applyThreadCount(threads)
         let note: (String) -> Void = { if !json { print($0) } }
         // Decode, keeping a sample in memory.
         var frames: [RGBImage] = []

@@ -73,7 +73,7 @@ struct BenchModelCommand: ParsableCommand {
     }
 
     func run() throws {
-        if threads > 0 { setenv("OMP_NUM_THREADS", String(threads), 1) }
+        applyThreadCount(threads)
         let net = try ModelLoader.load(weights: weights, seeded: weights == nil ? model : nil)
         let decoder = try VideoDecoder(path: input, selection: FrameSelection(start: start, count: frames + 1))
         var images: [RGBImage] = []

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VPSCore
+import VPSMotion
 
 /// Options every processing command shares.
 struct CommonOptions: ParsableArguments {
@@ -29,8 +30,15 @@ struct CommonOptions: ParsableArguments {
         guard threads >= 0 else { throw ValidationError("--threads must be 0 or more") }
     }
 
-    /// Applies `--threads` to the libraries that read it from the environment (OpenMP for oneDNN).
-    func applyThreads() {
-        if threads > 0 { setenv("OMP_NUM_THREADS", String(threads), 1) }
-    }
+    /// Applies `--threads` to the libraries (see `applyThreadCount`).
+    func applyThreads() { applyThreadCount(threads) }
+}
+
+/// Sets the worker threads of OpenMP (oneDNN reads `OMP_NUM_THREADS` at its
+/// first primitive) and OpenCV; 0 leaves the libraries' defaults. Every command
+/// with a `--threads` option calls this before any work starts.
+func applyThreadCount(_ n: Int) {
+    guard n > 0 else { return }
+    setenv("OMP_NUM_THREADS", String(n), 1)
+    FlowEstimator.setThreads(n)
 }
