@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "VPSCheckpoint"),
         .target(name: "VPSDetection", dependencies: ["VPSCore", "VPSTensor", "VPSCheckpoint"]),
         .target(name: "VPSPipeline", dependencies: ["VPSCore", .product(name: "Yams", package: "Yams")]),
-        .target(name: "VPSStages", dependencies: ["VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline", "VPSFormats", "VPSDetection", "VPSCheckpoint", "VPSTensor", "CVBridge"]),
+        .target(name: "VPSStages", dependencies: ["VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline", "VPSFormats", "VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSTracking", "CVBridge"]),
         .target(name: "VPSCommands", dependencies: [
             "VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline", "VPSStages", "VPSTensor", "VPSCheckpoint", "VPSDetection",
             "VPSFormats", "VPSEval", "VPSSynth",
@@ -79,7 +79,8 @@ let package = Package(
         .testTarget(name: "VPSTensorTests", dependencies: ["VPSTensor"]),
         .testTarget(name: "VPSCheckpointTests", dependencies: ["VPSCheckpoint"]),
         .testTarget(name: "VPSDetectionTests", dependencies: ["VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSCore", "VPSVideo"]),
-        .testTarget(name: "VPSCommandsTests", dependencies: ["vps", "VPSStages", "VPSVideo", "TestSupport", "VPSDetection", "VPSCheckpoint"]),
+        .testTarget(name: "VPSCommandsTests", dependencies: ["vps", "VPSStages", "VPSVideo", "TestSupport", "VPSDetection", "VPSCheckpoint", "VPSFormats", "VPSTracking", "VPSSynth", "VPSEval"]),
+        .testTarget(name: "VPSStagesTests", dependencies: ["VPSStages", "VPSPipeline", "VPSFormats", "VPSTracking", "VPSDetection", "VPSCore", "TestSupport"]),
         .testTarget(name: "VPSFormatsTests", dependencies: ["VPSFormats", "VPSVideo"]),
         .testTarget(name: "VPSEvalTests", dependencies: ["VPSEval", "VPSFormats", "VPSVideo"]),
         .testTarget(name: "VPSSynthTests", dependencies: ["VPSSynth", "VPSFormats", "VPSEval", "VPSVideo"]),

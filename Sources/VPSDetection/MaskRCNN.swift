@@ -12,6 +12,10 @@ public struct Detection: Sendable {
     public var score: Float
     /// The thresholded mask pasted into the image, if masks were computed.
     public var mask: InstanceMask?
+    /// Appearance embedding for tracking: the track head's output when the
+    /// checkpoint has one, otherwise the detection's pooled RoI features
+    /// (see `FrameDetections.embeddings`); nil when not computed.
+    public var embedding: [Float]? = nil
 }
 
 /// Seconds spent in each part of one forward pass.

@@ -4,22 +4,6 @@ import VPSCore
 import VPSDetection
 import VPSPipeline
 
-/// One frame's instances, with the class names their labels index.
-public struct FrameDetections: Sendable {
-    public var detections: [Detection]
-    public var classNames: [String]
-    public init(detections: [Detection], classNames: [String]) {
-        self.detections = detections
-        self.classNames = classNames
-    }
-}
-
-/// Mask R-CNN detections of the frame (boxes in frame pixels, masks pasted).
-public enum DetectionsKey: PacketKey {
-    public typealias Value = FrameDetections
-    public static let name = "detections"
-}
-
 /// The `detect` stage: per-frame Mask R-CNN instance segmentation.
 ///
 /// The model is built and its checkpoint checked when the pipeline is built,

@@ -1,0 +1,113 @@
+import VPSCore
+import VPSDetection
+import VPSFormats
+import VPSPipeline
+
+// The packet keys of the annotation pipeline, in data-path order:
+// detect → track → panoptic → render / export.
+
+/// Where the detections' embeddings come from.
+public enum EmbeddingSource: String, Sendable {
+    /// No embeddings: the tracker uses IoU, class and score only.
+    case none
+    /// The checkpoint's trained track head (VPSNet / MaskTrack R-CNN).
+    case trackHead = "track_head"
+    /// Fallback without a track head: pooled, L2-normalised RoI features.
+    case pooledFeatures = "pooled_features"
+}
+
+/// A per-pixel stuff labelling of a frame, from the semantic head.
+public struct StuffMap: Sendable, Equatable {
+    public var width: Int
+    public var height: Int
+    /// `ids[y * width + x]`: the stuff category id of the pixel, 0 where the
+    /// semantic head predicts 'things' (or nothing).
+    public var ids: [Int32]
+
+    public init(width: Int, height: Int, ids: [Int32]) {
+        precondition(ids.count == width * height, "stuff map does not match \(width)x\(height)")
+        self.width = width
+        self.height = height
+        self.ids = ids
+    }
+}
+
+/// One frame's instances, the categories their labels map to, and the stuff
+/// map when the model has a semantic head.
+public struct FrameDetections: Sendable {
+    public var detections: [Detection]
+    /// The model's class names; `Detection.label` indexes them, 0 is the background.
+    public var classNames: [String]
+    /// Every category the model can output (things, then stuff), as written to exports.
+    public var categories: [Category]
+    /// The category id of each label (index = label; 0 for the background).
+    public var labelCategories: [Int]
+    /// Stuff, when the model has a semantic head.
+    public var stuff: StuffMap?
+    /// What `Detection.embedding` holds.
+    public var embeddings: EmbeddingSource
+
+    public init(detections: [Detection], classNames: [String], categories: [Category], labelCategories: [Int],
+                stuff: StuffMap? = nil, embeddings: EmbeddingSource = .none) {
+        self.detections = detections
+        self.classNames = classNames
+        self.categories = categories
+        self.labelCategories = labelCategories
+        self.stuff = stuff
+        self.embeddings = embeddings
+    }
+
+    /// Things only, each label its own category id (the background and
+    /// torchvision's "N/A" placeholders are not categories).
+    public init(detections: [Detection], classNames: [String]) {
+        self.init(detections: detections, classNames: classNames,
+                  categories: classNames.enumerated().dropFirst().filter { $0.element != "N/A" }
+                      .map { Category(id: $0.offset, name: $0.element, isThing: true) },
+                  labelCategories: Array(classNames.indices))
+    }
+
+    /// The category id of detection `i`.
+    public func category(of i: Int) -> Int {
+        let label = detections[i].label
+        return label < labelCategories.count ? labelCategories[label] : label
+    }
+}
+
+/// Mask R-CNN detections of the frame (boxes in frame pixels, masks pasted).
+public enum DetectionsKey: PacketKey {
+    public typealias Value = FrameDetections
+    public static let name = "detections"
+}
+
+/// The tracker's identities for a frame's detections.
+public struct FrameTracks: Sendable, Equatable {
+    /// One entry per `FrameDetections.detections`, in order: the persistent
+    /// track ID (from 1), or nil for a detection that is not reported (a
+    /// tentative track, or a loser in the greedy baseline).
+    public var trackIds: [Int?]
+    public init(trackIds: [Int?]) { self.trackIds = trackIds }
+}
+
+/// Written by the `track` stage.
+public enum TracksKey: PacketKey {
+    public typealias Value = FrameTracks
+    public static let name = "tracks"
+}
+
+/// The fused panoptic result of a frame and the label set its ids refer to.
+public struct PanopticResult: Sendable {
+    /// Things (segment id category·1000 + instance, `trackId` = the track ID),
+    /// stuff (category·1000) and void (0), at the frame's size.
+    public var frame: PanopticFrame
+    public var categories: [Category]
+    public init(frame: PanopticFrame, categories: [Category]) {
+        self.frame = frame
+        self.categories = categories
+    }
+}
+
+/// Written by the `panoptic` stage; read by `render` (mode panoptic) and `export`.
+public enum PanopticKey: PacketKey {
+    public typealias Value = PanopticResult
+    public static let name = "panoptic"
+}
