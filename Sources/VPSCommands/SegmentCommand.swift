@@ -52,7 +52,7 @@ struct SegmentCommand: ParsableCommand {
         spec.override(stage: "detect", key: "weights", value: .string(weights))
         if let scoreThreshold { spec.override(stage: "detect", key: "score_threshold", value: .double(scoreThreshold)) }
         if let export {
-            let entry = StageSpec(name: "export", settings: ["path": .string(export), "format": .string(format)])
+            let entry = StageSpec(name: "export", settings: ["path": .string(export), "format": .string(format), "input": .string("detections")])
             let at = (spec.stages.firstIndex { $0.name == "detect" } ?? spec.stages.count - 1) + 1
             spec.stages.insert(entry, at: at)
         }

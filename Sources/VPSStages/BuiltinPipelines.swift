@@ -3,6 +3,48 @@
 /// The stock pipeline descriptions, by name (the file name without .yaml).
 public enum BuiltinPipelines {
     public static let yaml: [String: String] = [
+        "default": #"""
+# vps annotate: video panoptic segmentation with persistent instance IDs.
+# decode → motion → features → detect → track → panoptic → render → encode
+# (`vps annotate --export FILE --format F` adds export stages after panoptic)
+name: default
+description: Panoptic segmentation and tracking (motion-compensated Hungarian association)
+queue_capacity: 4
+stages:
+  - decode: {}
+  - motion:
+      method: dis          # the motion map the tracker warps masks with
+      preset: fast
+      scale: 1.0
+  - features:
+      weights: ""          # `vps annotate --weights FILE` sets it
+  - detect: {}             # score_threshold: the checkpoint's unless set (--score-threshold)
+  - track:
+      method: hungarian    # hungarian | greedy
+      motion_compensation: true
+      iou_weight: 2.0
+      label_weight: 10.0
+      score_weight: 1.0
+      new_object_logit: 7.0
+      new_object_iou: 0.0
+      embedding_momentum: 0.5
+      velocity_momentum: 0.5
+      confirm_hits: 2      # frames before a new track is reported
+      max_lost_frames: 30  # an object back within this many frames keeps its ID
+      max_lost_tracks: 64
+  - panoptic:
+      score_threshold: 0.5       # Detectron2's instances_score_thresh
+      overlap_threshold: 0.5     # drop an instance mostly covered by better ones
+      stuff_area_threshold: 4096 # smallest stuff region kept, in pixels
+  - render:
+      mode: panoptic
+      mask_opacity: 0.5
+      stuff_opacity: 0.25
+      trails: 0            # frames of motion trail per track (0: off)
+  - encode:
+      preset: veryfast
+      crf: 20
+"""#,
         "flow": #"""
 # vps flow: colour-coded optical-flow (motion map) video.
 # decode → motion → render → encode
@@ -20,6 +62,38 @@ stages:
       side_by_side: false   # `vps flow --side-by-side` overrides
   - encode:
       preset: veryfast   # x264 preset
+      crf: 20
+"""#,
+        "per-frame": #"""
+# vps annotate --pipeline per-frame: the baseline. No motion map, no
+# motion compensation; VPSNet's / MaskTrack R-CNN's greedy association
+# (box IoU with each object's last box, argmax per detection).
+name: per-frame
+description: Baseline: per-frame detection with greedy IoU association (VPSNet's rule)
+queue_capacity: 4
+stages:
+  - decode: {}
+  - features:
+      weights: ""          # `vps annotate --weights FILE` sets it
+  - detect: {}
+  - track:
+      method: greedy
+      motion_compensation: false
+      iou_weight: 2.0
+      label_weight: 10.0
+      score_weight: 1.0
+      new_object_logit: 7.0
+  - panoptic:
+      score_threshold: 0.5
+      overlap_threshold: 0.5
+      stuff_area_threshold: 4096
+  - render:
+      mode: panoptic
+      mask_opacity: 0.5
+      stuff_opacity: 0.25
+      trails: 0
+  - encode:
+      preset: veryfast
       crf: 20
 """#,
         "segment": #"""

@@ -46,13 +46,4 @@ public final class InstanceExportStage: Stage {
 
     /// Dropping the writer removes its temporary file.
     public func abort() { writer = nil }
-
-    static let definition = StageDefinition(
-        name: "export", summary: "write detections as COCO instances JSON with RLE masks",
-        keys: ["path", "format"],
-        builder: .stage { settings, _ in
-            let path = try settings.string("path", default: "")
-            guard !path.isEmpty else { throw VPSError.invalidPipeline("export needs a path (--export FILE)") }
-            return try InstanceExportStage(path: path, format: try settings.string("format", default: "coco"))
-        })
 }

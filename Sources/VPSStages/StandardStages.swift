@@ -7,7 +7,8 @@ public enum StandardStages {
         MotionStage.definition,
         DetectStage.definition,
         FlowRenderStage.definition,
-        InstanceExportStage.definition,
+        TrackStage.definition,
+        ExportStage.definition,
         EncodeStage.definition,
     ])
 }

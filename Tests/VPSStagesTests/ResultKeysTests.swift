@@ -1,6 +1,7 @@
 import VPSDetection
 import VPSFormats
 import VPSStages
+import VPSTensor
 import XCTest
 
 final class ResultKeysTests: XCTestCase {
@@ -12,6 +13,6 @@ final class ResultKeysTests: XCTestCase {
         XCTAssertEqual(f.categories, [Category(id: 1, name: "person", isThing: true), Category(id: 3, name: "car", isThing: true)])
         XCTAssertEqual(f.category(of: 0), 3)
         XCTAssertNil(f.stuff)
-        XCTAssertEqual(f.embeddings, .none)
+        XCTAssertEqual(f.embeddings, EmbeddingSource.none)
     }
 }

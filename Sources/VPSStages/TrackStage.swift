@@ -1,0 +1,112 @@
+import Foundation
+import VPSCore
+import VPSDetection
+import VPSMotion
+import VPSPipeline
+import VPSTracking
+
+/// The `track` stage: gives each frame's detections persistent IDs.
+///
+/// Settings (`pipelines/*.yaml`): `method` — `hungarian` (vps's tracker:
+/// motion-compensated mask IoU, Hungarian assignment, track lifecycle) or
+/// `greedy` (VPSNet's / MaskTrack R-CNN's test-time rule, the per-frame
+/// baseline) — plus every `TrackerConfig` key (`embedding_scale`,
+/// `new_object_logit`, `iou_weight`, `confirm_hits`, `max_lost_frames`, …).
+///
+/// The motion map is used when an earlier `motion` stage provides one
+/// (resampled to the frame's size when it was computed at a lower `scale`). When
+/// the detections carry a trained track head's embeddings and the pipeline
+/// does not set `embedding_scale`, the scale is 1 (the head's dot products
+/// are learned logits, as in MaskTrack R-CNN); pooled-feature embeddings are
+/// L2-normalised and keep `TrackerConfig`'s default scale.
+public final class TrackStage: Stage {
+    public enum Method: String, CaseIterable, Sendable { case hungarian, greedy }
+
+    public let name = "track"
+    public let requires = [DetectionsKey.name]
+    public let provides = [TracksKey.name]
+    public let method: Method
+    public let config: TrackerConfig
+    /// Whether the pipeline set `embedding_scale` (else it follows the embeddings' source).
+    let scaleIsExplicit: Bool
+    private var tracker: InstanceTracker?
+
+    public init(method: Method, config: TrackerConfig, scaleIsExplicit: Bool = true) throws {
+        try config.validate()
+        self.method = method
+        self.config = config
+        self.scaleIsExplicit = scaleIsExplicit
+    }
+
+    public func process(_ packet: inout Packet) throws {
+        guard let found = packet[DetectionsKey.self] else {
+            throw VPSError.internalFailure("track: frame \(packet.frame.index) has no detections")
+        }
+        if tracker == nil { tracker = try makeTracker(for: found.embeddings) }
+        let image = packet.frame.image
+        let dets = found.detections.indices.map { i in
+            Self.trackingDetection(found.detections[i], category: found.category(of: i),
+                                   width: image.width, height: image.height, useEmbedding: found.embeddings != .none)
+        }
+        // A motion map computed at a reduced `scale` is brought to the frame's size.
+        let flow = packet[MotionKey.self].map { $0.resampled(width: image.width, height: image.height) }
+        let tracked = try tracker!.update(dets, flow: flow)
+        var ids = [Int?](repeating: nil, count: dets.count)
+        for t in tracked { ids[t.detection] = t.trackId }
+        packet[TracksKey.self] = FrameTracks(trackIds: ids)
+    }
+
+    func makeTracker(for source: EmbeddingSource) throws -> InstanceTracker {
+        var c = config
+        if source == .trackHead && !scaleIsExplicit { c.embeddingScale = 1 }
+        switch method {
+        case .hungarian: return try HungarianTracker(config: c)
+        case .greedy: return try GreedyTracker(config: c)
+        }
+    }
+
+    /// The tracker's view of a detector output: category id, score, box, the
+    /// mask as a `BinaryMask` (the box's pixels when no mask was computed).
+    static func trackingDetection(_ d: VPSDetection.Detection, category: Int, width: Int, height: Int,
+                                  useEmbedding: Bool) -> VPSTracking.Detection {
+        let mask: BinaryMask
+        if let m = d.mask {
+            mask = BinaryMask(frameWidth: width, frameHeight: height, x0: m.x0, y0: m.y0, width: m.width, height: m.height, bits: m.bits)
+        } else {
+            mask = .rectangle(frameWidth: width, frameHeight: height, x0: Int(d.box.x1.rounded(.down)), y0: Int(d.box.y1.rounded(.down)),
+                              x1: Int(d.box.x2.rounded(.up)), y1: Int(d.box.y2.rounded(.up)))
+        }
+        let box = VPSTracking.Box(x1: Double(d.box.x1), y1: Double(d.box.y1), x2: Double(d.box.x2), y2: Double(d.box.y2))
+        return VPSTracking.Detection(category: category, score: Double(d.score), box: box, mask: mask,
+                                     embedding: useEmbedding ? d.embedding : nil)
+    }
+
+    static let definition = StageDefinition(
+        name: "track", summary: "persistent instance IDs (method hungarian: motion-compensated mask IoU, lifecycle; greedy: VPSNet baseline)",
+        keys: ["method"] + TrackerConfig.settingKeys,
+        builder: .stage { settings, _ in
+            let name = try settings.string("method", default: Method.hungarian.rawValue)
+            guard let method = Method(rawValue: name) else {
+                throw VPSError.invalidPipeline("track method '\(name)' is unknown; valid: \(Method.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            var json: [String: Any] = [:]
+            for (k, v) in settings.values where k != "method" {
+                switch v {
+                case .string(let s): json[k] = s
+                case .int(let i): json[k] = i
+                case .double(let d): json[k] = d
+                case .bool(let b): json[k] = b
+                }
+            }
+            let config: TrackerConfig
+            do {
+                config = try JSONDecoder().decode(TrackerConfig.self, from: try JSONSerialization.data(withJSONObject: json))
+            } catch let e as VPSError {
+                throw e
+            } catch DecodingError.typeMismatch(_, let ctx), DecodingError.dataCorrupted(let ctx) {
+                let key = ctx.codingPath.last?.stringValue ?? "?"
+                throw VPSError.invalidPipeline("setting '\(key)' of stage 'track' has the wrong type, got '\(settings.values[key].map { "\($0)" } ?? "?")'")
+            }
+            return try TrackStage(method: method, config: config, scaleIsExplicit: settings.values["embedding_scale"] != nil)
+        })
+}

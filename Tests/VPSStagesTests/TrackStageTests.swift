@@ -1,0 +1,120 @@
+import TestSupport
+import VPSCore
+import VPSDetection
+import VPSFormats
+import VPSPipeline
+import VPSStages
+import VPSTensor
+import XCTest
+
+/// The `track` stage as the pipeline builds and runs it.
+final class TrackStageTests: XCTestCase {
+    static let size = (w: 64, h: 48)
+
+    /// A detector output: a filled square of `side` pixels at (x, y).
+    static func detection(x: Int, y: Int, side: Int, label: Int, score: Float, embedding: [Float]? = nil) -> VPSDetection.Detection {
+        let mask = InstanceMask(imageWidth: size.w, imageHeight: size.h, x0: x, y0: y, width: side, height: side,
+                                bits: [UInt8](repeating: 1, count: side * side))
+        return VPSDetection.Detection(box: VPSTensor.Box(Float(x), Float(y), Float(x + side), Float(y + side)),
+                                      label: label, score: score, mask: mask, embedding: embedding)
+    }
+
+    static func packet(_ index: Int, _ dets: [VPSDetection.Detection], embeddings: EmbeddingSource = .none,
+                       motion: FlowField? = nil) -> Packet {
+        var p = Packet(frame: VideoFrame(index: index, timestamp: Double(index), image: RGBImage(width: size.w, height: size.h)))
+        p[DetectionsKey.self] = FrameDetections(detections: dets, classNames: ["__background__", "a", "b"],
+                                                categories: [], labelCategories: [0, 1, 2], embeddings: embeddings)
+        if let motion { p[MotionKey.self] = motion }
+        return p
+    }
+
+    static func build(_ settings: [String: SettingValue]) throws -> Stage {
+        guard let def = StandardStages.registry.definitions.first(where: { $0.name == "track" }),
+              case .stage(let make) = def.builder else { throw VPSError.internalFailure("no track stage") }
+        return try make(StageSettings(stage: "track", values: settings), BuildContext(input: "x"))
+    }
+
+    /// Two objects moving right: their IDs persist, a new one is reported
+    /// after `confirm_hits` frames.
+    func testIDsPersistAcrossFrames() throws {
+        let stage = try Self.build(["confirm_hits": .int(1)])
+        var ids: [[Int?]] = []
+        for t in 0..<5 {
+            var dets = [Self.detection(x: 2 + 3 * t, y: 4, side: 10, label: 1, score: 0.9),
+                        Self.detection(x: 30 + 2 * t, y: 20, side: 12, label: 2, score: 0.8)]
+            if t >= 3 { dets.append(Self.detection(x: 5, y: 34, side: 8, label: 1, score: 0.7)) }
+            var p = Self.packet(t, dets)
+            try stage.process(&p)
+            ids.append(try XCTUnwrap(p[TracksKey.self]).trackIds)
+        }
+        XCTAssertEqual(ids, [[1, 2], [1, 2], [1, 2], [1, 2, 3], [1, 2, 3]])
+    }
+
+    /// With `confirm_hits: 2` a new object is unreported in its first frame;
+    /// the greedy baseline reports it at once.
+    func testConfirmationAndGreedyBaseline() throws {
+        let hungarian = try Self.build([:])
+        let greedy = try Self.build(["method": .string("greedy"), "motion_compensation": .bool(false)])
+        for (stage, expected) in [(hungarian, [[nil], [1]] as [[Int?]]), (greedy, [[1], [1]])] {
+            var got: [[Int?]] = []
+            for t in 0..<2 {
+                var p = Self.packet(t, [Self.detection(x: 10 + t, y: 10, side: 10, label: 1, score: 0.9)])
+                try stage.process(&p)
+                got.append(p[TracksKey.self]!.trackIds)
+            }
+            XCTAssertEqual(got, expected)
+        }
+    }
+
+    /// A motion map computed at half resolution is resampled to the frame and
+    /// compensates a jump that plain IoU would miss.
+    func testMotionMapAtReducedScaleCompensates() throws {
+        let stage = try Self.build(["confirm_hits": .int(1), "new_object_logit": .double(0), "embedding_scale": .double(0)])
+        var p0 = Self.packet(0, [Self.detection(x: 2, y: 10, side: 8, label: 1, score: 0.9)])
+        try stage.process(&p0)
+        // The object jumps 20 px right; the flow (t → t−1) at half scale says −10.
+        var p1 = Self.packet(1, [Self.detection(x: 22, y: 10, side: 8, label: 1, score: 0.9)],
+                             motion: FlowField(width: Self.size.w / 2, height: Self.size.h / 2, constant: (dx: -10, dy: 0)))
+        try stage.process(&p1)
+        XCTAssertEqual(p1[TracksKey.self]!.trackIds, [1])
+        // Without the motion map the same jump starts a new track (IoU 0, and a
+        // new object's label term equals the old track's).
+        let plain = try Self.build(["confirm_hits": .int(1), "new_object_logit": .double(0), "embedding_scale": .double(0),
+                                    "motion_compensation": .bool(false), "label_weight": .double(0)])
+        var q0 = Self.packet(0, [Self.detection(x: 2, y: 10, side: 8, label: 1, score: 0.9)])
+        try plain.process(&q0)
+        var q1 = Self.packet(1, [Self.detection(x: 22, y: 10, side: 8, label: 1, score: 0.9)])
+        try plain.process(&q1)
+        XCTAssertEqual(q1[TracksKey.self]!.trackIds, [2])
+    }
+
+    /// Track-head embeddings are learned logits: unless the pipeline sets
+    /// `embedding_scale`, the stage uses 1 for them.
+    func testEmbeddingScaleFollowsTheSource() throws {
+        // Two same-class objects swap places; only appearance tells them apart.
+        let e1: [Float] = [8, 0], e2: [Float] = [0, 8]
+        func run(_ stage: Stage) throws -> [Int?] {
+            var p0 = Self.packet(0, [Self.detection(x: 5, y: 5, side: 10, label: 1, score: 0.9, embedding: e1),
+                                     Self.detection(x: 40, y: 5, side: 10, label: 1, score: 0.9, embedding: e2)], embeddings: .trackHead)
+            try stage.process(&p0)
+            var p1 = Self.packet(1, [Self.detection(x: 5, y: 5, side: 10, label: 1, score: 0.9, embedding: e2),
+                                     Self.detection(x: 40, y: 5, side: 10, label: 1, score: 0.9, embedding: e1)], embeddings: .trackHead)
+            try stage.process(&p1)
+            return p1[TracksKey.self]!.trackIds
+        }
+        // Scale 1: dot products of 64 dominate IoU (weight 2), so identities follow appearance.
+        XCTAssertEqual(try run(try Self.build(["confirm_hits": .int(1), "new_object_logit": .double(0)])), [2, 1])
+        // Scale 0 set explicitly: appearance is ignored, position wins.
+        XCTAssertEqual(try run(try Self.build(["confirm_hits": .int(1), "new_object_logit": .double(0),
+                                               "embedding_scale": .double(0)])), [1, 2])
+    }
+
+    func testBadSettingsAreNamed() {
+        func message(_ s: [String: SettingValue]) -> String {
+            do { _ = try Self.build(s); return "built" } catch { return "\(error)" }
+        }
+        XCTAssertTrue(message(["method": .string("sort")]).contains("track method 'sort' is unknown"))
+        XCTAssertTrue(message(["confirm_hits": .int(0)]).contains("confirm_hits must be ≥ 1"))
+        XCTAssertTrue(message(["iou_weight": .string("high")]).contains("iou_weight"))
+    }
+}
