@@ -84,14 +84,14 @@ stages:
       score_weight: 1.0
       new_object_logit: 7.0
   - panoptic:
-      score_threshold: 0.5
-      overlap_threshold: 0.5
-      stuff_area_threshold: 4096
+      score_threshold: 0.5       # Detectron2's instances_score_thresh
+      overlap_threshold: 0.5     # drop an instance mostly covered by better ones
+      stuff_area_threshold: 4096 # smallest stuff region kept, in pixels
   - render:
       mode: panoptic
       mask_opacity: 0.5
       stuff_opacity: 0.25
-      trails: 0
+      trails: 0            # frames of motion trail per track (0: off)
   - encode:
       preset: veryfast
       crf: 20

@@ -1,0 +1,161 @@
+import Foundation
+import TestSupport
+import VPSCore
+import VPSDetection
+import VPSFormats
+import VPSVideo
+import XCTest
+
+/// `vps annotate` end to end, run as a user would: parity-fixture weights on a
+/// Samples clip, every export format in one pass, checked against each other
+/// and against the annotated video.
+final class AnnotateCommandTests: CLITestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let clip = root.appendingPathComponent("Samples/synth/video_000/video.mp4").path
+    static let png = PNGCodec(read: { try ImageFile.read($0) }, write: { try ImageFile.writePNG($0, to: $1) })
+
+    /// The seeded parity model of `fixture` as a safetensors checkpoint, its
+    /// input size reduced (the weights are the fixture's) so the test runs fast.
+    static func writeCheckpoint(fixture: String, to path: String) throws -> MaskRCNNConfig {
+        let model = try SeededModel.load(path: root.appendingPathComponent("Tests/Fixtures/parity/\(fixture)").path)
+        var config = model.config
+        config.transform.minSize = 240
+        config.transform.maxSize = 320
+        try ModelCheckpoint.write(model.stateDict(), config: config, to: path)
+        return config
+    }
+
+    /// A pipeline file: the built-in one with the panoptic score threshold
+    /// lowered to keep the random heads' detections.
+    func pipelineFile(_ builtin: String, in dir: String) throws -> String {
+        let path = dir + "/\(builtin).yaml"
+        let yaml = try String(contentsOf: Self.root.appendingPathComponent("pipelines/\(builtin).yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "score_threshold: 0.5 ", with: "score_threshold: 0.0 ")
+            .replacingOccurrences(of: "trails: 0 ", with: "trails: 8 ")
+        XCTAssertTrue(yaml.contains("score_threshold: 0.0"))
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func testAnnotateWritesTheVideoAndEveryExport() throws {
+        let dir = TestMedia.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let weights = dir + "/heads.safetensors"
+        let config = try Self.writeCheckpoint(fixture: "r18_fpn_heads.json", to: weights)
+        XCTAssertNotNil(config.trackHead)
+        XCTAssertNotNil(config.semanticHead)
+        let frames = 6
+        var args = ["annotate", Self.clip, "-o", dir + "/out.mp4", "--weights", weights, "--frames", String(frames),
+                    "--pipeline", try pipelineFile("default", in: dir), "--quiet"]
+        for f in ExportFormat.allCases { args += ["--export", dir + "/export-\(f.rawValue)", "--format", f.rawValue] }
+        let r = try TestMedia.run(Self.vps, args)
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(try TestMedia.ffprobeFrameCount(dir + "/out.mp4"), frames)
+
+        // The panoptic export is what was rendered: every other export must agree with it.
+        let video = try PanopticVideo(directory: dir + "/export-panoptic")
+        XCTAssertEqual(video.frames.count, frames)
+        let panoptic = try (0..<frames).map { try video.frame($0, png: Self.png) }
+        XCTAssertTrue(video.categories.contains { !$0.isThing }, "the semantic head's stuff categories are exported")
+        var things: [Int: [Int: RLE]] = [:]  // track → frame → mask
+        for f in panoptic {
+            for s in f.segments where s.instance != 0 { things[s.trackId, default: [:]][f.index] = f.rle(of: s.id) }
+        }
+        XCTAssertFalse(things.isEmpty, "no tracked instance in \(frames) frames")
+        XCTAssertTrue(things.values.contains { $0.count >= 3 }, "no track lasts 3 frames")
+
+        // COCO: one entry per (frame, track), RLEs equal to the rendered masks.
+        let coco = try InstanceReader.readCOCO(dir + "/export-coco")
+        XCTAssertEqual(coco.count, things.values.reduce(0) { $0 + $1.count })
+        for rec in coco { XCTAssertEqual(things[rec.trackId]?[rec.frame], rec.mask, "coco track \(rec.trackId) frame \(rec.frame)") }
+        // YouTube-VIS: one entry per track.
+        let visJSON = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/export-youtube-vis"))) as! [[String: Any]]
+        XCTAssertEqual(visJSON.map { $0["track_id"] as! Int }.sorted(), things.keys.sorted())
+        for e in visJSON { XCTAssertEqual((e["segmentations"] as! [Any]).count, frames) }
+        let vis = try InstanceReader.readYouTubeVIS(dir + "/export-youtube-vis")
+        for rec in vis { XCTAssertEqual(things[rec.trackId]?[rec.frame], rec.mask) }
+        // MOTS: the same masks, ids class·1000 + instance.
+        let mots = try InstanceReader.readMOTS(dir + "/export-mots")
+        XCTAssertEqual(mots.count, coco.count)
+        for rec in mots {
+            let f = panoptic[rec.frame]
+            XCTAssertEqual(f.segments.first { $0.id == rec.trackId }.map { f.rle(of: $0.id) }, rec.mask, "mots id \(rec.trackId)")
+        }
+        // MOT: one box per (frame, track), the mask's tight box.
+        let mot = try InstanceReader.readMOT(dir + "/export-mot")
+        XCTAssertEqual(mot.count, coco.count)
+        for b in mot {
+            let s = panoptic[b.frame].segments.first { $0.trackId == b.trackId && $0.instance != 0 }
+            XCTAssertEqual(s.map { $0.bbox.map(Double.init) }, b.box)
+        }
+
+        // The video shows the masks: inside them it differs from the input far
+        // more than where nothing is drawn.
+        let input = try TestMedia.ffmpegRawFrames(Self.clip, extraArgs: ["-frames:v", String(frames)])
+        let output = try TestMedia.ffmpegRawFrames(dir + "/out.mp4")
+        XCTAssertEqual(input.count, output.count)
+        let w = video.width, h = video.height
+        var inside = (sum: 0, n: 0), void = (sum: 0, n: 0)
+        for f in panoptic {
+            let boxes = f.segments.filter { $0.instance != 0 }.map(\.bbox)
+            for y in 0..<h {
+                for x in 0..<w {
+                    let id = f.ids[y * w + x]
+                    let nearBox = boxes.contains { b in x >= b[0] - 12 && x < b[0] + b[2] + 12 && y >= b[1] - 24 && y < b[1] + b[3] + 12 }
+                    guard id % 1000 != 0 || (id == 0 && !nearBox) else { continue }
+                    let o = ((f.index * h + y) * w + x) * 3
+                    let d = (0..<3).reduce(0) { $0 + abs(Int(input[o + $1]) - Int(output[o + $1])) }
+                    if id == 0 { void.sum += d; void.n += 1 } else { inside.sum += d; inside.n += 1 }
+                }
+            }
+        }
+        XCTAssertGreaterThan(inside.n, 0)
+        let insideMean = Double(inside.sum) / Double(max(inside.n, 1)), voidMean = Double(void.sum) / Double(max(void.n, 1))
+        XCTAssertGreaterThan(insideMean, voidMean + 30, "inside masks \(insideMean), void \(voidMean)")
+    }
+
+    /// A checkpoint without a track head or a semantic head: things plus void,
+    /// tracked from pooled features; the per-frame baseline pipeline runs too.
+    func testCheckpointWithoutExtraHeads() throws {
+        let dir = TestMedia.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let weights = dir + "/plain.safetensors"
+        let config = try Self.writeCheckpoint(fixture: "r18_fpn.json", to: weights)
+        XCTAssertNil(config.trackHead)
+        XCTAssertNil(config.semanticHead)
+        for pipeline in ["default", "per-frame"] {
+            let out = dir + "/\(pipeline)-pan"
+            let r = try TestMedia.run(Self.vps, ["annotate", Self.clip, "-o", dir + "/\(pipeline).mp4", "--weights", weights,
+                                                 "--frames", "4", "--pipeline", try pipelineFile(pipeline, in: dir),
+                                                 "--export", out, "--format", "panoptic", "--quiet"])
+            XCTAssertEqual(r.status, 0, r.err)
+            let video = try PanopticVideo(directory: out)
+            XCTAssertTrue(video.categories.allSatisfy(\.isThing), pipeline)
+            let segments = video.frames.flatMap(\.segments)
+            XCTAssertFalse(segments.isEmpty, pipeline)
+            XCTAssertTrue(segments.allSatisfy { $0.instance != 0 }, "\(pipeline): stuff without a semantic head")
+        }
+        // The built-in baseline by name.
+        let r = try TestMedia.run(Self.vps, ["annotate", Self.clip, "-o", dir + "/b.mp4", "--weights", weights,
+                                             "--frames", "2", "--pipeline", "per-frame", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.err)
+    }
+
+    func testBadInputIsOneLine() throws {
+        let dir = TestMedia.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        assertBadInput(try vps("annotate", Self.clip, "-o", dir + "/o.mp4"), mentions: "--weights")
+        assertBadInput(try vps("annotate", Self.clip, "-o", dir + "/o.mp4", "--weights", dir + "/none.safetensors"), mentions: "input not found")
+        assertBadInput(try vps("annotate", Self.clip, "-o", dir + "/o.mp4", "--export", dir + "/a.json", "--format", "csv"),
+                       mentions: "unknown export format 'csv'")
+        assertBadInput(try vps("annotate", Self.clip, "-o", dir + "/o.mp4", "--export", dir + "/a", "--export", dir + "/b",
+                               "--format", "coco", "--format", "mot", "--format", "mots"), mentions: "one --format per --export")
+        assertBadInput(try vps("annotate", Self.clip, "-o", dir + "/o.mp4", "--export", dir + "/o.mp4"), mentions: "different path")
+        let weights = dir + "/plain.safetensors"
+        _ = try Self.writeCheckpoint(fixture: "r18_fpn.json", to: weights)
+        assertBadInput(try vps("annotate", Self.clip, "-o", dir + "/o.mp4", "--weights", weights, "--export", "/nonexistent/x.json"),
+                       mentions: "/nonexistent")
+        assertBadInput(try vps("annotate", dir + "/missing.mp4", "-o", dir + "/o.mp4", "--weights", weights), mentions: "missing.mp4")
+        XCTAssertEqual(listing(dir), ["plain.safetensors"])
+    }
+}
