@@ -1,0 +1,131 @@
+import Foundation
+import TestSupport
+import VPSCheckpoint
+import VPSCore
+import VPSDetection
+import VPSFormats
+import VPSVideo
+import XCTest
+
+/// `vps annotate` over 10,000 synthetic frames: memory stays flat, and an
+/// interrupted run leaves exports that are either complete or absent.
+final class LongRunTests: CLITestCase {
+    static let frames = 10_000
+    static var scratch = TestMedia.scratchDirectory("LongRunTests")
+
+    /// A tiny seeded Mask R-CNN (ResNet-18 layout, 8–16 channels, 64 px input),
+    /// fast enough for 10,000 frames; random weights give near-uniform class
+    /// scores, so every frame has detections.
+    static func tinyModel(path: String) throws {
+        var c = MaskRCNNConfig()
+        c.backbone = BackboneConfig.resnet(18)!
+        c.backbone.stemChannels = 8
+        c.backbone.stageWidths = [8, 16, 16, 16]
+        c.backbone.fpnChannels = 16
+        c.backbone.batchNormEps = 1e-5
+        c.transform.minSize = 64
+        c.transform.maxSize = 96
+        c.rpn.preNMSTopN = 100
+        c.rpn.postNMSTopN = 30
+        c.roiHeads.representationSize = 32
+        c.roiHeads.maskLayers = [16]
+        c.roiHeads.detectionsPerImage = 4
+        c.classNames = ["__background__", "blob", "bar"]
+        let specs = try MaskRCNN.parameterShapes(config: c).map { p in
+            p.name.hasSuffix("running_var") ? SeededWeights.Spec(name: p.name, shape: p.shape, low: 0.5, high: 1.5)
+                : SeededWeights.Spec(name: p.name, shape: p.shape, low: -0.2, high: 0.2)
+        }
+        try ModelCheckpoint.write(SeededWeights.stateDict(seed: 10_000, specs: specs), config: c, to: path)
+    }
+
+    /// The input (FFmpeg's moving test pattern, 96×64) and the model, made once.
+    static let inputs: (video: String, weights: String)? = {
+        let video = scratch + "/testsrc.mp4", weights = scratch + "/tiny.safetensors"
+        do {
+            try TestMedia.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25", "-frames:v", String(frames),
+                                  "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", video])
+            try tinyModel(path: weights)
+            return (video, weights)
+        } catch {
+            XCTFail("making the long-run inputs: \(error)")
+            return nil
+        }
+    }()
+
+    func annotateArguments(_ dir: String, frames: Int) throws -> [String] {
+        let (video, weights) = try XCTUnwrap(Self.inputs)
+        var args = ["annotate", video, "-o", dir + "/out.mp4", "--weights", weights, "--frames", String(frames), "--quiet"]
+        for f in ExportFormat.allCases { args += ["--export", dir + "/export-\(f.rawValue)", "--format", f.rawValue] }
+        return args
+    }
+
+    func peakRSS(frames: Int) throws -> (mb: Double, tracks: Int) {
+        let dir = TestMedia.scratchDirectory("LongRunTests-\(frames)")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try TestMedia.run(Self.vps, try annotateArguments(dir, frames: frames) + ["--profile"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(try TestMedia.ffprobeFrameCount(dir + "/out.mp4"), frames)
+        let line = try XCTUnwrap(r.err.split(separator: "\n").first { $0.hasPrefix("peak RSS:") })
+        let mb = try XCTUnwrap(Double(line.split(separator: " ")[2]))
+        let coco = try InstanceReader.readCOCO(dir + "/export-coco")
+        XCTAssertEqual(Set(coco.map(\.frame)).count > frames / 2, true, "detections in fewer than half the frames")
+        XCTAssertEqual(try PanopticVideo(directory: dir + "/export-panoptic").frames.count, frames)
+        return (mb, Set(coco.map(\.trackId)).count)
+    }
+
+    /// Peak RSS of 10,000 frames is that of 500, within 15 %.
+    func testMemoryStaysFlatOver10000Frames() throws {
+        let short = try peakRSS(frames: 500)
+        let long = try peakRSS(frames: Self.frames)
+        print(String(format: "annotate peak RSS: %.1f MB for 500 frames, %.1f MB for %d frames (%d tracks)",
+                     short.mb, long.mb, Self.frames, long.tracks))
+        XCTAssertLessThan(long.mb, short.mb * 1.15, "peak RSS grew from \(short.mb) MB to \(long.mb) MB")
+    }
+
+    private func start(_ args: [String]) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.vps)
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    /// One Ctrl-C: the frames in flight finish and every export is complete
+    /// for the frames written; the video holds the same frames.
+    func testInterruptedRunLeavesCompleteExports() throws {
+        let dir = TestMedia.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let p = try start(try annotateArguments(dir, frames: Self.frames))
+        Thread.sleep(forTimeInterval: 4)
+        XCTAssertTrue(p.isRunning, "the run should still be going after 4 s")
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 130)
+        XCTAssertEqual(listing(dir), ["export-coco", "export-mot", "export-mots", "export-panoptic", "export-youtube-vis", "out.mp4"])
+        let n = try TestMedia.ffprobeFrameCount(dir + "/out.mp4")
+        XCTAssertGreaterThan(n, 0)
+        XCTAssertLessThan(n, Self.frames)
+        XCTAssertEqual(try PanopticVideo(directory: dir + "/export-panoptic").frames.count, n)
+        let vis = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/export-youtube-vis"))) as! [[String: Any]]
+        for e in vis { XCTAssertEqual((e["segmentations"] as! [Any]).count, n) }
+        XCTAssertLessThan(try InstanceReader.readCOCO(dir + "/export-coco").map(\.frame).max() ?? 0, n)
+        XCTAssertLessThan(try InstanceReader.readMOTS(dir + "/export-mots").map(\.frame).max() ?? 0, n)
+        XCTAssertLessThan(try InstanceReader.readMOT(dir + "/export-mot").map(\.frame).max() ?? 0, n)
+    }
+
+    /// Two Ctrl-Cs: the run aborts and nothing is left under any output name.
+    func testTwoInterruptsLeaveNothing() throws {
+        let dir = TestMedia.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let p = try start(try annotateArguments(dir, frames: Self.frames))
+        Thread.sleep(forTimeInterval: 4)
+        kill(p.processIdentifier, SIGINT)
+        Thread.sleep(forTimeInterval: 0.02)
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 130)
+        XCTAssertEqual(listing(dir), [])
+    }
+}
