@@ -91,7 +91,8 @@ struct BenchModelCommand: ParsableCommand {
         var parts: [String: Part] = [:]
         let table: [(String, KeyPath<ModelTimings, Double>)] = [
             ("transform", \.transform), ("backbone", \.backbone), ("rpn", \.rpn),
-            ("boxHead", \.boxHead), ("maskHead", \.maskHead), ("postprocess", \.postprocess)]
+            ("boxHead", \.boxHead), ("maskHead", \.maskHead), ("trackHead", \.trackHead),
+            ("semanticHead", \.semanticHead), ("postprocess", \.postprocess)]
         for (name, kp) in table {
             let s = mean(kp)
             let g = flops[name].map { $0 / 1e9 }

@@ -9,7 +9,7 @@ import VPSStages
 struct SegmentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "segment",
-        abstract: "Per-frame instance segmentation: decode → detect (Mask R-CNN) → render → encode [→ export].",
+        abstract: "Per-frame instance segmentation: decode → features → detect (Mask R-CNN) → render → encode [→ export].",
         discussion: """
         Masks, boxes, class names and scores are drawn on the video. INPUT may be a still image. \
         --weights takes vps safetensors (see scripts/convert_torchvision.py) or a torchvision .pth \
@@ -49,7 +49,7 @@ struct SegmentCommand: ParsableCommand {
         guard let weights, !weights.isEmpty else {
             throw VPSError.invalidArgument("vps segment needs a model: pass --weights FILE (.safetensors or torchvision .pth)")
         }
-        spec.override(stage: "detect", key: "weights", value: .string(weights))
+        spec.override(stage: "features", key: "weights", value: .string(weights))
         if let scoreThreshold { spec.override(stage: "detect", key: "score_threshold", value: .double(scoreThreshold)) }
         if let export {
             let entry = StageSpec(name: "export", settings: ["path": .string(export), "format": .string(format), "input": .string("detections")])

@@ -17,7 +17,7 @@ public struct Detection: Sendable {
     /// (see `FrameDetections.embeddings`); nil when not computed.
     public var embedding: [Float]? = nil
 
-    public init(box: Box, label: Int, score: Float, mask: InstanceMask?, embedding: [Float]? = nil) {
+    public init(box: Box, label: Int, score: Float, mask: InstanceMask? = nil, embedding: [Float]? = nil) {
         self.box = box
         self.label = label
         self.score = score
@@ -26,31 +26,12 @@ public struct Detection: Sendable {
     }
 }
 
-/// Seconds spent in each part of one forward pass.
-public struct ModelTimings: Sendable, Codable {
-    public var transform: Double = 0
-    public var backbone: Double = 0
-    public var rpn: Double = 0
-    public var boxHead: Double = 0
-    public var maskHead: Double = 0
-    public var postprocess: Double = 0
-    public var total: Double { transform + backbone + rpn + boxHead + maskHead + postprocess }
-}
-
-/// Everything one forward pass produced, for tests and profiling.
-public struct ForwardResult {
-    public var resizedSize: (h: Int, w: Int)
-    public var paddedSize: (h: Int, w: Int)
-    /// P2…P5 and 'pool' (`.blocked8`).
-    public var features: [Tensor]
-    /// RPN proposals in resized-image pixels, best first.
-    public var proposals: [Box]
-    public var detections: [Detection]
-    public var timings: ModelTimings
-}
-
 /// torchvision's Mask R-CNN, composed as `GeneralizedRCNN` composes it:
-/// transform → backbone (ResNet body + FPN) → RPN → RoI heads → postprocess.
+/// transform → backbone (ResNet body + FPN) → RPN → RoI heads → postprocess,
+/// plus the optional track and semantic heads on the same FPN features.
+///
+/// The pass splits in two: `features(_:)` (transform, body, FPN) and
+/// `detect(_:)` (everything after), so a pipeline can run them as stages.
 public final class MaskRCNN: @unchecked Sendable {
     public let config: MaskRCNNConfig
     public let transform: ImageTransform
@@ -58,20 +39,59 @@ public final class MaskRCNN: @unchecked Sendable {
     let fpn: FPN
     public let rpn: RegionProposalNetwork
     public let roiHeads: RoIHeads
+    /// MaskTrack R-CNN's track head, when the config declares one.
+    public let trackHead: TrackHead?
+    /// The Panoptic-FPN semantic head, when the config declares one.
+    public let semanticHead: SemanticHead?
+    /// The embeddings used without a track head.
+    public let pooledEmbedding: PooledEmbedding
 
     /// Builds the model and loads `weights`, checking every tensor against
-    /// the config. Throws `CheckpointError.mismatches` listing each problem.
+    /// the config (heads included: a head the config declares must be in the
+    /// checkpoint, and head tensors the config does not declare are
+    /// unexpected). Throws `CheckpointError.mismatches` listing each problem.
     public init(config: MaskRCNNConfig, weights: StateDict) throws {
         try config.validate()
         self.config = config
         let r = ParameterReader(weights, batchNormEps: config.backbone.batchNormEps)
+        let p = Parts(config: config, reader: r)
         transform = ImageTransform(config: config.transform)
-        body = ResNetBody(config: config.backbone, reader: r)
-        fpn = FPN(inChannels: config.backbone.stageOutputChannels, outChannels: config.backbone.fpnChannels, reader: r)
-        rpn = RegionProposalNetwork(config: config.rpn, anchors: config.anchors, channels: config.backbone.fpnChannels, reader: r)
-        roiHeads = RoIHeads(config: config.roiHeads, numClasses: config.numClasses, channels: config.backbone.fpnChannels, reader: r)
+        (body, fpn, rpn, roiHeads, trackHead, semanticHead) = (p.body, p.fpn, p.rpn, p.roiHeads, p.trackHead, p.semanticHead)
+        pooledEmbedding = PooledEmbedding(poolSize: config.roiHeads.boxPoolSize, samplingRatio: config.roiHeads.samplingRatio)
         try r.finish()
     }
+
+    /// The name and shape of every parameter a checkpoint for `config` must
+    /// hold (batch-norm `num_batches_tracked` counters aside), in build order.
+    public static func expectedParameters(config: MaskRCNNConfig) throws -> [(name: String, shape: [Int])] {
+        try config.validate()
+        let r = ParameterReader(StateDict(), batchNormEps: config.backbone.batchNormEps)
+        _ = Parts(config: config, reader: r)
+        return r.expected
+    }
+
+    /// The parts that hold parameters, built in checkpoint order.
+    private struct Parts {
+        var body: ResNetBody, fpn: FPN, rpn: RegionProposalNetwork, roiHeads: RoIHeads
+        var trackHead: TrackHead?, semanticHead: SemanticHead?
+
+        init(config: MaskRCNNConfig, reader r: ParameterReader) {
+            let channels = config.backbone.fpnChannels
+            body = ResNetBody(config: config.backbone, reader: r)
+            fpn = FPN(inChannels: config.backbone.stageOutputChannels, outChannels: channels, reader: r)
+            rpn = RegionProposalNetwork(config: config.rpn, anchors: config.anchors, channels: channels, reader: r)
+            roiHeads = RoIHeads(config: config.roiHeads, numClasses: config.numClasses, channels: channels, reader: r)
+            trackHead = config.trackHead.map {
+                TrackHead(config: $0, channels: channels, samplingRatio: config.roiHeads.samplingRatio, reader: r)
+            }
+            semanticHead = config.semanticHead.map { SemanticHead(config: $0, channels: channels, reader: r) }
+        }
+    }
+
+    /// Whether embeddings come from a trained track head (else pooled features).
+    public var hasTrackHead: Bool { trackHead != nil }
+    /// Whether the model labels stuff.
+    public var hasSemanticHead: Bool { semanticHead != nil }
 
     /// Detections for one RGB image.
     /// - Parameters:
@@ -81,37 +101,74 @@ public final class MaskRCNN: @unchecked Sendable {
         forward(image, scoreThreshold: scoreThreshold, masks: masks).detections
     }
 
-    /// The full forward pass, keeping intermediate results.
+    /// The full forward pass, keeping intermediate results: `features` then `detect`.
     public func forward(_ image: RGBImage, scoreThreshold: Float? = nil, masks: Bool = true) -> ForwardResult {
+        let f = features(image)
+        let d = detect(f, scoreThreshold: scoreThreshold, masks: masks)
+        return ForwardResult(resizedSize: f.resizedSize, paddedSize: f.paddedSize, features: f.levels,
+                             proposals: d.proposals, detections: d.detections, semantic: d.semantic,
+                             timings: f.timings + d.timings)
+    }
+
+    /// The first half of the pass: transform (normalise, resize, pad), ResNet body and FPN.
+    public func features(_ image: RGBImage) -> FeatureMaps {
         var t = ModelTimings()
         var clock = Clock()
         let (x, size) = transform(image)
         t.transform = clock.lap()
-        let features = fpn(body(x))
+        let levels = fpn(body(x))
         t.backbone = clock.lap()
-        let padded = (h: x.h, w: x.w)
-        let proposals = rpn(features, imageSize: size, paddedSize: padded)
+        return FeatureMaps(levels: levels, resizedSize: size, paddedSize: (h: x.h, w: x.w),
+                           originalSize: (h: image.height, w: image.width), timings: t)
+    }
+
+    /// The second half: RPN, box and mask branches, embeddings (track head
+    /// or pooled features) for every returned detection, and the semantic
+    /// labels. `features` must come from this model.
+    /// - Parameters:
+    ///   - scoreThreshold: overrides the config's box score threshold.
+    ///   - masks: compute masks (only for the detections that are returned).
+    public func detect(_ features: FeatureMaps, scoreThreshold: Float? = nil, masks: Bool = true) -> DetectionOutput {
+        var t = ModelTimings()
+        var clock = Clock()
+        let size = features.resizedSize
+        let proposals = rpn(features.levels, imageSize: size, paddedSize: features.paddedSize)
         t.rpn = clock.lap()
-        let levels = Array(features.prefix(4))
+        let levels = features.pyramid
         let found = roiHeads.detect(levels, proposals: proposals, imageSize: size, scoreThreshold: scoreThreshold)
         t.boxHead = clock.lap()
         let probs = masks ? roiHeads.masks(levels, boxes: found.boxes, labels: found.labels, imageSize: size) : []
         t.maskHead = clock.lap()
+        let embeddings = self.embeddings(features, boxes: found.boxes)
+        t.trackHead = clock.lap()
+        let semantic = semanticHead.map { head in
+            head.labels(logits: head.logits(levels), resizedSize: size, originalSize: features.originalSize)
+        }
+        t.semanticHead = clock.lap()
         // transform.postprocess: boxes back to the input size, masks pasted there.
-        let rh = Float(image.height) / Float(size.h), rw = Float(image.width) / Float(size.w)
+        let (H, W) = features.originalSize
+        let rh = Float(H) / Float(size.h), rw = Float(W) / Float(size.w)
         let M = 2 * config.roiHeads.maskPoolSize
         let thr = Float(config.roiHeads.maskThreshold)
         var dets: [Detection] = []
         for i in found.boxes.indices {
             let b = found.boxes[i]
             let box = Box(b.x1 * rw, b.y1 * rh, b.x2 * rw, b.y2 * rh)
-            let mask = masks ? MaskPaster.paste(probs[i], size: M, box: box, imageHeight: image.height,
-                                                imageWidth: image.width, threshold: thr) : nil
-            dets.append(Detection(box: box, label: found.labels[i], score: found.scores[i], mask: mask))
+            let mask = masks ? MaskPaster.paste(probs[i], size: M, box: box, imageHeight: H,
+                                                imageWidth: W, threshold: thr) : nil
+            dets.append(Detection(box: box, label: found.labels[i], score: found.scores[i], mask: mask,
+                                  embedding: embeddings[i]))
         }
         t.postprocess = clock.lap()
-        return ForwardResult(resizedSize: size, paddedSize: padded, features: features, proposals: proposals,
-                             detections: dets, timings: t)
+        return DetectionOutput(detections: dets, proposals: proposals, semantic: semantic, timings: t)
+    }
+
+    /// The embedding of each box (resized-image pixels, as `RoIHeads.detect`
+    /// returns them): the track head's output, or without one the pooled,
+    /// L2-normalised RoI features.
+    public func embeddings(_ features: FeatureMaps, boxes: [Box]) -> [[Float]] {
+        if let trackHead { return trackHead(features.pyramid, boxes: boxes, imageSize: features.resizedSize) }
+        return pooledEmbedding(features.pyramid, boxes: boxes, imageSize: features.resizedSize)
     }
 
     /// Multiply-adds of the backbone and FPN for a padded input of `h × w`.

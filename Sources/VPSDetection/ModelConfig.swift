@@ -12,10 +12,32 @@ public struct MaskRCNNConfig: Codable, Sendable, Equatable {
     public var roiHeads = RoIHeadsConfig()
     /// Index 0 is the background; `classNames.count` is torchvision's `num_classes`.
     public var classNames: [String] = []
+    /// The output category id of each label (index = label, entry 0 for the
+    /// background is ignored); nil: each label is its own category id. Lets a
+    /// model trained on, say, `vps synth` data (stuff 1–3, things 4–7) report
+    /// that label set.
+    public var categoryIds: [Int]? = nil
+    /// The track head (parameters `track_head.*`); nil: no track head, and
+    /// embeddings fall back to pooled RoI features.
+    public var trackHead: TrackHeadConfig? = nil
+    /// The Panoptic-FPN semantic head (parameters `sem_seg_head.*`); nil: things only.
+    public var semanticHead: SemanticHeadConfig? = nil
 
     public init() {}
 
     public var numClasses: Int { classNames.count }
+
+    /// The category id that label `label` is reported as.
+    public func categoryId(ofLabel label: Int) -> Int {
+        guard let ids = categoryIds, label < ids.count else { return label }
+        return ids[label]
+    }
+
+    /// The category id of semantic class `s` (≥ 1; class 0 is 'things').
+    public func stuffCategoryId(ofClass s: Int) -> Int {
+        if let ids = semanticHead?.categoryIds, s - 1 < ids.count { return ids[s - 1] }
+        return numClasses - 1 + s
+    }
 
     /// torchvision's `maskrcnn_resnet50_fpn` with COCO's 91 classes.
     public static func resnet50FPN(classNames: [String] = COCO.categoryNames) -> MaskRCNNConfig {
@@ -47,6 +69,24 @@ public struct MaskRCNNConfig: Codable, Sendable, Equatable {
         guard transform.mean.count == 3, transform.std.count == 3, transform.std.allSatisfy({ $0 > 0 }) else { throw bad("transform mean/std need 3 values, std > 0") }
         guard anchors.sizes.count == 5, !anchors.aspectRatios.isEmpty else { throw bad("anchors need 5 sizes (one per FPN level) and at least one aspect ratio") }
         guard roiHeads.boxCoderWeights.count == 4 else { throw bad("roiHeads.boxCoderWeights needs 4 values") }
+        if let ids = categoryIds, ids.count != numClasses {
+            throw bad("categoryIds needs one id per class name (\(numClasses)), got \(ids.count)")
+        }
+        if let t = trackHead {
+            guard t.poolSize >= 1, !t.fcDims.isEmpty, t.fcDims.allSatisfy({ $0 >= 1 }) else {
+                throw bad("trackHead needs poolSize >= 1 and at least one positive fcDims entry")
+            }
+        }
+        if let s = semanticHead {
+            guard s.classNames.count >= 2 else { throw bad("semanticHead.classNames needs 'things' and at least one stuff class") }
+            guard s.convDims >= 1, s.groupNormGroups >= 1, s.convDims % s.groupNormGroups == 0 else {
+                throw bad("semanticHead.convDims (\(s.convDims)) must be a positive multiple of groupNormGroups (\(s.groupNormGroups))")
+            }
+            guard s.commonStride == 4 else { throw bad("semanticHead.commonStride must be 4: the head sums P2…P5 at P2's stride") }
+            if let ids = s.categoryIds, ids.count != s.classNames.count - 1 {
+                throw bad("semanticHead.categoryIds needs one id per stuff class (\(s.classNames.count - 1)), got \(ids.count)")
+            }
+        }
     }
 }
 
@@ -135,6 +175,55 @@ public struct RoIHeadsConfig: Codable, Sendable, Equatable {
     /// Mask probabilities above this are foreground.
     public var maskThreshold: Double = 0.5
     public init() {}
+}
+
+/// MaskTrack R-CNN's track head: the box head's RoIAlign (poolSize × poolSize
+/// over P2…P5), flattened C × P × P, then fully connected layers
+/// `track_head.fcs.i` with a ReLU between them (none after the last).
+public struct TrackHeadConfig: Codable, Sendable, Equatable {
+    public var poolSize: Int = 7
+    /// Output width of each fc; the last is the embedding's length.
+    public var fcDims: [Int] = [1024, 1024]
+    public init() {}
+
+    enum CodingKeys: String, CodingKey { case poolSize, fcDims }
+
+    /// Keys left out take their defaults (`"trackHead": {}` is MaskTrack R-CNN's head).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        poolSize = try c.decodeIfPresent(Int.self, forKey: .poolSize) ?? 7
+        fcDims = try c.decodeIfPresent([Int].self, forKey: .fcDims) ?? [1024, 1024]
+    }
+
+    /// Length of the embedding.
+    public var embeddingLength: Int { fcDims.last ?? 0 }
+}
+
+/// Detectron2's `SemSegFPNHead` (Panoptic FPN) with GroupNorm.
+public struct SemanticHeadConfig: Codable, Sendable, Equatable {
+    /// Channels of each 3×3 conv block.
+    public var convDims: Int = 128
+    /// Stride of the map the levels are summed at (and its ×commonStride upsampling).
+    public var commonStride: Int = 4
+    public var groupNormGroups: Int = 32
+    /// Index 0 is Detectron2's 'things' class; 1… are stuff classes.
+    public var classNames: [String] = []
+    /// The output category id of stuff class s (entry s − 1); nil: the ids
+    /// right after the thing labels, `numClasses − 1 + s`.
+    public var categoryIds: [Int]? = nil
+    public init() {}
+
+    enum CodingKeys: String, CodingKey { case convDims, commonStride, groupNormGroups, classNames, categoryIds }
+
+    /// Keys left out take their defaults.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        convDims = try c.decodeIfPresent(Int.self, forKey: .convDims) ?? 128
+        commonStride = try c.decodeIfPresent(Int.self, forKey: .commonStride) ?? 4
+        groupNormGroups = try c.decodeIfPresent(Int.self, forKey: .groupNormGroups) ?? 32
+        classNames = try c.decode([String].self, forKey: .classNames)
+        categoryIds = try c.decodeIfPresent([Int].self, forKey: .categoryIds)
+    }
 }
 
 /// Errors building or running a detection model.

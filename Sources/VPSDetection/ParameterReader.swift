@@ -9,6 +9,8 @@ public final class ParameterReader {
     private let dict: StateDict
     private var used = Set<String>()
     private(set) var problems: [String] = []
+    /// Every tensor asked for so far, in order, with its expected shape.
+    public private(set) var expected: [(name: String, shape: [Int])] = []
     /// Batch-norm epsilon used by `convBN`.
     public let batchNormEps: Double
 
@@ -21,6 +23,7 @@ public final class ParameterReader {
     /// problem) otherwise, so that building can go on and report everything.
     public func take(_ name: String, _ shape: [Int]) -> [Float] {
         used.insert(name)
+        expected.append((name, shape))
         let n = shape.reduce(1, *)
         guard let t = dict.tensors[name] else {
             problems.append("missing tensor \(name) \(shape)")

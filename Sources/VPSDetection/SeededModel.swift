@@ -50,7 +50,17 @@ extension MaskRCNN {
         for w in rh.maskLayers { perMask += cin * 9 * Double(w) * m; cin = Double(w) }
         perMask += cin * cin * 4 * m + cin * K * 4 * m
         let maskMACs = Double(r.detections.count) * perMask
-        return ["backbone": 2 * backboneMACs(paddedHeight: r.paddedSize.h, paddedWidth: r.paddedSize.w),
-                "rpn": 2 * rpnMACs, "boxHead": 2 * boxMACs, "maskHead": 2 * maskMACs]
+        var out = ["backbone": 2 * backboneMACs(paddedHeight: r.paddedSize.h, paddedWidth: r.paddedSize.w),
+                   "rpn": 2 * rpnMACs, "boxHead": 2 * boxMACs, "maskHead": 2 * maskMACs]
+        if let th = config.trackHead {
+            var perBox = 0.0, cin = C * Double(th.poolSize * th.poolSize)
+            for d in th.fcDims { perBox += cin * Double(d); cin = Double(d) }
+            out["trackHead"] = 2 * Double(r.detections.count) * perBox
+        }
+        if let semanticHead {
+            out["semanticHead"] = 2 * semanticHead.macs(paddedHeight: r.paddedSize.h, paddedWidth: r.paddedSize.w,
+                                                        channels: config.backbone.fpnChannels)
+        }
+        return out
     }
 }

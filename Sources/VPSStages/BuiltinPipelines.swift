@@ -98,14 +98,15 @@ stages:
 """#,
         "segment": #"""
 # vps segment: per-frame Mask R-CNN instance segmentation.
-# decode → detect → render → encode (export only when --export is given)
+# decode → features → detect → render → encode (export only when --export is given)
 name: segment
 description: Per-frame instance segmentation (Mask R-CNN), drawn on the video
 queue_capacity: 4
 stages:
   - decode: {}
-  - detect:
+  - features:
       weights: ""          # `vps segment --weights FILE` sets it
+  - detect: {}
   - render:
       mode: instances
       mask_opacity: 0.5

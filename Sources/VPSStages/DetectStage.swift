@@ -2,29 +2,32 @@ import Foundation
 import VPSCheckpoint
 import VPSCore
 import VPSDetection
+import VPSFormats
 import VPSPipeline
 
-/// The `detect` stage: per-frame Mask R-CNN instance segmentation.
+/// The `detect` stage: the second half of Mask R-CNN on the `features`
+/// stage's output: RPN, box and mask branches, an embedding per detection
+/// (track head, or pooled RoI features) and, with a semantic head, the stuff
+/// map. It runs the heads of the model that computed the features.
 ///
-/// The model is built and its checkpoint checked when the pipeline is built,
-/// so a missing or mismatched checkpoint fails before the first frame. Masks
-/// are computed only for detections that pass the score threshold.
+/// Masks are computed only for detections that pass the score threshold.
 public final class DetectStage: Stage {
     public let name = "detect"
-    public let requires = [FrameKey.name]
+    public let requires = [FeaturesKey.name]
     public let provides = [DetectionsKey.name]
-    public let model: MaskRCNN
     /// Overrides the checkpoint's box score threshold when set.
     public let scoreThreshold: Float?
 
-    public init(model: MaskRCNN, scoreThreshold: Float?) {
-        self.model = model
+    public init(scoreThreshold: Float?) {
         self.scoreThreshold = scoreThreshold
     }
 
     public func process(_ packet: inout Packet) throws {
-        let dets = model(packet.frame.image, scoreThreshold: scoreThreshold, masks: true)
-        packet[DetectionsKey.self] = FrameDetections(detections: dets, classNames: model.config.classNames)
+        guard let features = packet[FeaturesKey.self] else {
+            throw VPSError.internalFailure("detect got a frame without features")
+        }
+        let output = features.model.detect(features.maps, scoreThreshold: scoreThreshold, masks: true)
+        packet[DetectionsKey.self] = FrameDetections(output, model: features.model)
     }
 
     /// Loads a checkpoint into a model, turning checkpoint problems into user errors.
@@ -41,15 +44,35 @@ public final class DetectStage: Stage {
     }
 
     static let definition = StageDefinition(
-        name: "detect", summary: "Mask R-CNN instance segmentation (boxes, classes, scores, masks)",
-        keys: ["weights", "score_threshold"],
+        name: "detect", summary: "Mask R-CNN heads on the features: boxes, classes, scores, masks, embeddings, stuff",
+        keys: ["score_threshold"],
         builder: .stage { settings, _ in
-            let weights = try settings.string("weights", default: "")
-            guard !weights.isEmpty else {
-                throw VPSError.invalidArgument("this model needs weights: pass --weights FILE (.safetensors or torchvision .pth)")
-            }
             let t = try settings.optionalDouble("score_threshold")
             if let t, !(0...1).contains(t) { throw VPSError.invalidArgument("--score-threshold must be within 0…1, got \(t)") }
-            return DetectStage(model: try loadModel(weights: weights), scoreThreshold: t.map { Float($0) })
+            return DetectStage(scoreThreshold: t.map { Float($0) })
         })
+}
+
+extension FrameDetections {
+    /// A model's output with the model's label set: things (every label but
+    /// the background and "N/A", with `MaskRCNNConfig.categoryIds`), then the
+    /// semantic head's stuff classes; the stuff map holds stuff category ids
+    /// (0 where the semantic head says 'things').
+    public init(_ output: DetectionOutput, model: MaskRCNN) {
+        let config = model.config
+        var categories = config.classNames.enumerated().dropFirst().filter { $0.element != "N/A" }
+            .map { Category(id: config.categoryId(ofLabel: $0.offset), name: $0.element, isThing: true) }
+        var stuff: StuffMap?
+        if let head = config.semanticHead {
+            let ids = head.classNames.indices.map { $0 == 0 ? 0 : config.stuffCategoryId(ofClass: $0) }
+            categories += ids.indices.dropFirst().map { Category(id: ids[$0], name: head.classNames[$0], isThing: false) }
+            if let s = output.semantic {
+                let table = ids.map { Int32($0) }
+                stuff = StuffMap(width: s.width, height: s.height, ids: s.classes.map { table[Int($0)] })
+            }
+        }
+        self.init(detections: output.detections, classNames: config.classNames, categories: categories,
+                  labelCategories: config.classNames.indices.map { $0 == 0 ? 0 : config.categoryId(ofLabel: $0) },
+                  stuff: stuff, embeddings: model.hasTrackHead ? .trackHead : .pooledFeatures)
+    }
 }

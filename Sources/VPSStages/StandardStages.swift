@@ -5,6 +5,7 @@ public enum StandardStages {
     public static let registry = StageRegistry([
         DecodeSource.definition,
         MotionStage.definition,
+        FeaturesStage.definition,
         DetectStage.definition,
         FlowRenderStage.definition,
         TrackStage.definition,

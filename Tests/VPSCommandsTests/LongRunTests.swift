@@ -31,7 +31,7 @@ final class LongRunTests: CLITestCase {
         c.roiHeads.maskLayers = [16]
         c.roiHeads.detectionsPerImage = 4
         c.classNames = ["__background__", "blob", "bar"]
-        let specs = try MaskRCNN.parameterShapes(config: c).map { p in
+        let specs = try MaskRCNN.expectedParameters(config: c).map { p in
             p.name.hasSuffix("running_var") ? SeededWeights.Spec(name: p.name, shape: p.shape, low: 0.5, high: 1.5)
                 : SeededWeights.Spec(name: p.name, shape: p.shape, low: -0.2, high: 0.2)
         }

@@ -1,0 +1,92 @@
+import VPSCheckpoint
+import VPSCore
+import VPSDetection
+import VPSFormats
+import VPSPipeline
+import VPSStages
+import XCTest
+
+/// `features` → `detect` on a tiny seeded model with both extra heads.
+final class ModelStagesTests: XCTestCase {
+    /// A small Mask R-CNN whose labels map onto a `vps synth`-like label set.
+    static func tinyModel(trackHead: Bool = true, semanticHead: Bool = true) throws -> MaskRCNN {
+        var c = MaskRCNNConfig()
+        c.classNames = ["__background__", "car", "N/A", "person"]
+        c.categoryIds = [0, 5, 0, 4]
+        c.backbone = BackboneConfig.resnet(18)!
+        c.backbone.stemChannels = 8
+        c.backbone.stageWidths = [8, 8, 8, 8]
+        c.backbone.fpnChannels = 16
+        c.backbone.batchNormEps = 1e-5
+        c.transform.minSize = 64
+        c.transform.maxSize = 96
+        c.rpn.preNMSTopN = 50
+        c.rpn.postNMSTopN = 20
+        c.roiHeads.representationSize = 16
+        c.roiHeads.maskLayers = [8]
+        c.roiHeads.scoreThreshold = 0
+        c.roiHeads.detectionsPerImage = 5
+        if trackHead {
+            var t = TrackHeadConfig()
+            t.fcDims = [32, 12]
+            c.trackHead = t
+        }
+        if semanticHead {
+            var s = SemanticHeadConfig()
+            s.convDims = 16
+            s.groupNormGroups = 4
+            s.classNames = ["things", "road", "sky"]
+            s.categoryIds = [1, 2]
+            c.semanticHead = s
+        }
+        let specs = try MaskRCNN.expectedParameters(config: c).map { p in
+            SeededWeights.Spec(name: p.name, shape: p.shape, low: p.name.contains("running_var") ? 0.9 : -0.3,
+                               high: p.name.contains("running_var") ? 1.1 : 0.3)
+        }
+        return try MaskRCNN(config: c, weights: SeededWeights.stateDict(seed: 5, specs: specs))
+    }
+
+    func run(_ model: MaskRCNN) throws -> FrameDetections {
+        var image = RGBImage(width: 80, height: 60)
+        for i in image.pixels.indices { image.pixels[i] = UInt8((i * 13) % 256) }
+        var packet = Packet(frame: VideoFrame(index: 0, timestamp: 0, image: image))
+        try FeaturesStage(model: model).process(&packet)
+        XCTAssertTrue(packet[FeaturesKey.self]?.model === model, "the features carry their model")
+        try DetectStage(scoreThreshold: nil).process(&packet)
+        return try XCTUnwrap(packet[DetectionsKey.self])
+    }
+
+    func testDetectFillsCategoriesStuffAndEmbeddings() throws {
+        let found = try run(try Self.tinyModel())
+        XCTAssertEqual(found.categories, [Category(id: 5, name: "car", isThing: true), Category(id: 4, name: "person", isThing: true),
+                                          Category(id: 1, name: "road", isThing: false), Category(id: 2, name: "sky", isThing: false)])
+        XCTAssertEqual(found.labelCategories, [0, 5, 0, 4])
+        XCTAssertEqual(found.embeddings, .trackHead)
+        XCTAssertEqual(found.detections.count, 5)
+        XCTAssertTrue(found.detections.allSatisfy { $0.embedding?.count == 12 })
+        let stuff = try XCTUnwrap(found.stuff)
+        XCTAssertEqual([stuff.width, stuff.height], [80, 60])
+        XCTAssertTrue(Set(stuff.ids).isSubset(of: [0, 1, 2]), "stuff ids are category ids, 0 for 'things'")
+    }
+
+    func testThingsOnlyModelFallsBackToPooledFeatures() throws {
+        let found = try run(try Self.tinyModel(trackHead: false, semanticHead: false))
+        XCTAssertNil(found.stuff)
+        XCTAssertEqual(found.embeddings, .pooledFeatures)
+        XCTAssertEqual(found.categories.map(\.id), [5, 4])
+        XCTAssertTrue(found.detections.allSatisfy { $0.embedding?.count == 16 })
+    }
+
+    func testDetectNeedsFeatures() throws {
+        final class NoFrames: FrameSource {
+            let name = "none"
+            let expectedFrameCount: Int? = 0
+            let warnings: [String] = []
+            func next() throws -> VideoFrame? { nil }
+        }
+        XCTAssertThrowsError(try Pipeline(source: NoFrames(), stages: [DetectStage(scoreThreshold: nil)])) { error in
+            XCTAssertTrue("\(error)".contains("needs 'features'"), "\(error)")
+        }
+        XCTAssertNotNil(StandardStages.registry.definitions.first { $0.name == "features" })
+    }
+}
