@@ -9,7 +9,8 @@ import VPSPipeline
 /// (frame, instance) with `bbox` [x, y, width, height] in pixels,
 /// `segmentation` as pycocotools' compressed RLE, `image_id` = source frame
 /// index + 1, and `track_id` null because per-frame segmentation assigns no
-/// tracks. Categories are the model's class names (index = `category_id`).
+/// tracks. Categories are the model's thing categories (`FrameDetections.categories`,
+/// with the checkpoint's `categoryIds` mapping when it has one).
 ///
 /// The file appears under its final name only when the run finishes.
 public final class InstanceExportStage: Stage {
@@ -30,11 +31,11 @@ public final class InstanceExportStage: Stage {
     public func process(_ packet: inout Packet) throws {
         guard let found = packet[DetectionsKey.self] else { return }
         if writer == nil {
-            let categories = found.classNames.enumerated().dropFirst().map { Category(id: $0.offset, name: $0.element, isThing: true) }
-            writer = try COCOInstancesWriter(path: path, categories: categories)
+            writer = try COCOInstancesWriter(path: path, categories: found.categories.filter(\.isThing))
         }
-        let records = found.detections.map { d in
-            InstanceAnnotation(categoryId: d.label, score: Double(d.score), trackId: nil,
+        let records = found.detections.indices.map { i in
+            let d = found.detections[i]
+            return InstanceAnnotation(categoryId: found.category(of: i), score: Double(d.score), trackId: nil,
                            bbox: [d.box.x1, d.box.y1, d.box.x2 - d.box.x1, d.box.y2 - d.box.y1].map(Double.init),
                            mask: d.mask?.rle)
         }
