@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "VPSCheckpointTests", dependencies: ["VPSCheckpoint"]),
         .testTarget(name: "VPSDetectionTests", dependencies: ["VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSCore", "VPSVideo"]),
         .testTarget(name: "VPSCommandsTests", dependencies: ["vps", "VPSStages", "VPSVideo", "TestSupport", "VPSDetection", "VPSCheckpoint", "VPSFormats", "VPSTracking", "VPSSynth", "VPSEval"]),
-        .testTarget(name: "VPSStagesTests", dependencies: ["VPSStages", "VPSPipeline", "VPSFormats", "VPSTracking", "VPSDetection", "VPSCore", "TestSupport"]),
+        .testTarget(name: "VPSStagesTests", dependencies: ["VPSStages", "VPSPipeline", "VPSFormats", "VPSTracking", "VPSDetection", "VPSTensor", "VPSCore", "TestSupport"]),
         .testTarget(name: "VPSFormatsTests", dependencies: ["VPSFormats", "VPSVideo"]),
         .testTarget(name: "VPSEvalTests", dependencies: ["VPSEval", "VPSFormats", "VPSVideo"]),
         .testTarget(name: "VPSSynthTests", dependencies: ["VPSSynth", "VPSFormats", "VPSEval", "VPSVideo"]),

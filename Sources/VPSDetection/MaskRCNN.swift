@@ -16,6 +16,14 @@ public struct Detection: Sendable {
     /// checkpoint has one, otherwise the detection's pooled RoI features
     /// (see `FrameDetections.embeddings`); nil when not computed.
     public var embedding: [Float]? = nil
+
+    public init(box: Box, label: Int, score: Float, mask: InstanceMask? = nil, embedding: [Float]? = nil) {
+        self.box = box
+        self.label = label
+        self.score = score
+        self.mask = mask
+        self.embedding = embedding
+    }
 }
 
 /// Seconds spent in each part of one forward pass.

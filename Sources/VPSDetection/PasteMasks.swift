@@ -11,6 +11,17 @@ public struct InstanceMask: Sendable, Equatable {
     /// `width × height` bytes, row-major, 1 = foreground.
     public var bits: [UInt8]
 
+    public init(imageWidth: Int, imageHeight: Int, x0: Int, y0: Int, width: Int, height: Int, bits: [UInt8]) {
+        precondition(bits.count == width * height, "mask bits do not match \(width)x\(height)")
+        self.imageWidth = imageWidth
+        self.imageHeight = imageHeight
+        self.x0 = x0
+        self.y0 = y0
+        self.width = width
+        self.height = height
+        self.bits = bits
+    }
+
     /// The full-image mask, row-major (`y * imageWidth + x`).
     public func fullMask() -> [UInt8] {
         var m = [UInt8](repeating: 0, count: imageWidth * imageHeight)

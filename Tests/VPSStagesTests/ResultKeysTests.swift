@@ -1,6 +1,7 @@
 import VPSDetection
 import VPSFormats
 import VPSStages
+import VPSTensor
 import XCTest
 
 final class ResultKeysTests: XCTestCase {
