@@ -6,7 +6,8 @@ public enum StandardStages {
         DecodeSource.definition,
         MotionStage.definition,
         DetectStage.definition,
-        FlowRenderStage.definition,
+        PanopticStage.definition,
+        RenderStage.definition,
         InstanceExportStage.definition,
         EncodeStage.definition,
     ])
