@@ -40,25 +40,4 @@ public final class FlowRenderStage: Stage {
         }
         return RGBImage(width: w, height: a.height, pixels: px)
     }
-
-    static let modes = ["flow", "instances"]
-
-    static let definition = StageDefinition(
-        name: "render", summary: "draw the output picture (mode flow: colour-coded motion map; mode instances: masks, boxes, labels)",
-        keys: ["mode", "side_by_side", "max_magnitude", "mask_opacity"],
-        builder: .stage { settings, _ in
-            let mode = try settings.string("mode", default: "flow")
-            guard modes.contains(mode) else {
-                throw VPSError.invalidPipeline("render mode '\(mode)' is unknown; valid: \(modes.joined(separator: ", "))")
-            }
-            if mode == "instances" {
-                let a = try settings.double("mask_opacity", default: 0.5)
-                guard (0...1).contains(a) else { throw VPSError.invalidPipeline("render mask_opacity must be within 0…1") }
-                return InstanceRenderStage(maskOpacity: Float(a))
-            }
-            let m = try settings.optionalDouble("max_magnitude")
-            if let m, m <= 0 { throw VPSError.invalidPipeline("render max_magnitude must be positive") }
-            return FlowRenderStage(maxMagnitude: m.map { Float($0) },
-                                   sideBySide: try settings.bool("side_by_side", default: false))
-        })
 }

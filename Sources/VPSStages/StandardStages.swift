@@ -7,8 +7,9 @@ public enum StandardStages {
         MotionStage.definition,
         FeaturesStage.definition,
         DetectStage.definition,
-        FlowRenderStage.definition,
         TrackStage.definition,
+        PanopticStage.definition,
+        RenderStage.definition,
         ExportStage.definition,
         EncodeStage.definition,
     ])

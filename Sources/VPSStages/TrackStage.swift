@@ -69,13 +69,9 @@ public final class TrackStage: Stage {
     /// mask as a `BinaryMask` (the box's pixels when no mask was computed).
     static func trackingDetection(_ d: VPSDetection.Detection, category: Int, width: Int, height: Int,
                                   useEmbedding: Bool) -> VPSTracking.Detection {
-        let mask: BinaryMask
-        if let m = d.mask {
-            mask = BinaryMask(frameWidth: width, frameHeight: height, x0: m.x0, y0: m.y0, width: m.width, height: m.height, bits: m.bits)
-        } else {
-            mask = .rectangle(frameWidth: width, frameHeight: height, x0: Int(d.box.x1.rounded(.down)), y0: Int(d.box.y1.rounded(.down)),
-                              x1: Int(d.box.x2.rounded(.up)), y1: Int(d.box.y2.rounded(.up)))
-        }
+        let mask = d.mask.map(PanopticStage.binaryMask) ?? .rectangle(
+            frameWidth: width, frameHeight: height, x0: Int(d.box.x1.rounded(.down)), y0: Int(d.box.y1.rounded(.down)),
+            x1: Int(d.box.x2.rounded(.up)), y1: Int(d.box.y2.rounded(.up)))
         let box = VPSTracking.Box(x1: Double(d.box.x1), y1: Double(d.box.y1), x2: Double(d.box.x2), y2: Double(d.box.y2))
         return VPSTracking.Detection(category: category, score: Double(d.score), box: box, mask: mask,
                                      embedding: useEmbedding ? d.embedding : nil)

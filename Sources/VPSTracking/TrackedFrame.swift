@@ -10,28 +10,17 @@ public enum TrackedFrame {
         category * 1000 + (trackId - 1) % 999 + 1
     }
 
-    /// A things-only panoptic frame: every detection with a reported ID, painted
-    /// in descending score order onto pixels still void (the higher score wins
-    /// an overlap); detections without an ID and all other pixels are void (0).
-    public static func panoptic(index: Int, width: Int, height: Int,
-                                detections: [Detection], tracked: [TrackedDetection]) -> PanopticFrame {
-        var ids = [Int32](repeating: 0, count: width * height)
-        var segments: [Segment] = []
-        let order = tracked.filter { $0.trackId != nil }.sorted { detections[$0.detection].score > detections[$1.detection].score }
-        for t in order {
-            let d = detections[t.detection], m = d.mask
-            let sid = segmentId(category: d.category, trackId: t.trackId!)
-            for y in 0..<m.height {
-                for x in 0..<m.width where m.bits[y * m.width + x] != 0 {
-                    let i = (m.y0 + y) * width + m.x0 + x
-                    if ids[i] == 0 { ids[i] = Int32(sid) }
-                }
-            }
-            segments.append(Segment(id: sid, categoryId: d.category, trackId: t.trackId!, score: d.score))
+    /// A things-only panoptic frame of the detections with a reported ID,
+    /// fused by `fusion` (Detectron2's rule by default: best score first, an
+    /// instance mostly covered by better ones dropped, the rest painted onto
+    /// still-void pixels); detections without an ID and all other pixels are void (0).
+    public static func panoptic(index: Int, width: Int, height: Int, detections: [Detection], tracked: [TrackedDetection],
+                                fusion: PanopticFusion = PanopticFusion()) -> PanopticFrame {
+        let instances = tracked.compactMap { t -> PanopticFusion.Instance? in
+            guard let id = t.trackId else { return nil }
+            let d = detections[t.detection]
+            return PanopticFusion.Instance(category: d.category, trackId: id, score: d.score, mask: d.mask)
         }
-        var f = PanopticFrame(index: index, width: width, height: height, ids: ids, segments: segments)
-        f.refreshGeometry()
-        f.segments.removeAll { $0.area == 0 }
-        return f
+        return fusion.fuse(index: index, width: width, height: height, instances: instances)
     }
 }

@@ -28,6 +28,14 @@ int vps_draw_text(uint8_t *rgb, int w, int h, const char *text, int x, int y, do
 int vps_draw_label(uint8_t *rgb, int w, int h, const char *text, int x, int y, double scale,
                    uint8_t r, uint8_t g, uint8_t b, char *err, size_t errlen);
 
+/* A label kept inside the image: `text` (ASCII) in colour (tr, tg, tb) on a
+   filled box of colour (r, g, b). The box's bottom-left corner goes at
+   (x, y), then moves right/down/left as needed to stay in the image. When
+   `box` is not NULL it receives the box drawn, {x0, y0, x1, y1} inclusive. */
+int vps_draw_label_colours(uint8_t *rgb, int w, int h, const char *text, int x, int y, double scale,
+                           uint8_t r, uint8_t g, uint8_t b, uint8_t tr, uint8_t tg, uint8_t tb,
+                           int *box, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,46 @@
+import VPSCore
+import VPSDetection
+import VPSFormats
+import VPSPipeline
+import VPSStages
+import VPSTensor
+
+/// Builds one stage of the standard table from settings, as a pipeline file would.
+func buildStage(_ name: String, _ settings: [String: SettingValue]) throws -> Stage {
+    let def = StandardStages.registry.definitions.first { $0.name == name }!
+    for key in settings.keys where !def.keys.contains(key) {
+        throw VPSError.invalidPipeline("stage '\(name)' has no setting '\(key)'")
+    }
+    guard case .stage(let make) = def.builder else { fatalError("\(name) is a source") }
+    return try make(StageSettings(stage: name, values: settings), BuildContext(input: "test"))
+}
+
+/// A packet of frame `index` holding `image`.
+func packet(_ index: Int, _ image: RGBImage) -> Packet {
+    Packet(frame: VideoFrame(index: index, timestamp: Double(index) / 10, image: image))
+}
+
+/// A detector result with a rectangular mask covering x0..<x1, y0..<y1.
+func rectDetection(label: Int, score: Float, _ w: Int, _ h: Int, _ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int) -> VPSDetection.Detection {
+    let mask = InstanceMask(imageWidth: w, imageHeight: h, x0: x0, y0: y0, width: x1 - x0, height: y1 - y0,
+                            bits: [UInt8](repeating: 1, count: (x1 - x0) * (y1 - y0)))
+    return VPSDetection.Detection(box: VPSTensor.Box(Float(x0), Float(y0), Float(x1), Float(y1)), label: label,
+                                  score: score, mask: mask)
+}
+
+/// The class names of the test model: label 1 person, 2 car.
+let testClassNames = ["__background__", "person", "car"]
+
+/// A panoptic result of `width`×`height` from id rectangles (later ones on top).
+func panopticResult(index: Int = 0, width: Int, height: Int,
+                    rects: [(id: Int, trackId: Int?, score: Double, x0: Int, y0: Int, x1: Int, y1: Int)],
+                    categories: [Category] = [Category(id: 1, name: "person", isThing: true),
+                                              Category(id: 2, name: "car", isThing: true),
+                                              Category(id: 51, name: "road", isThing: false)]) -> PanopticResult {
+    var ids = [Int32](repeating: 0, count: width * height)
+    for r in rects { for y in r.y0..<r.y1 { for x in r.x0..<r.x1 { ids[y * width + x] = Int32(r.id) } } }
+    var frame = PanopticFrame(index: index, width: width, height: height, ids: ids,
+                              segments: rects.map { Segment(id: $0.id, trackId: $0.trackId, score: $0.score) })
+    frame.refreshGeometry()
+    return PanopticResult(frame: frame, categories: categories)
+}
