@@ -41,6 +41,7 @@ stages:
       mask_opacity: 0.5
       stuff_opacity: 0.25
       trails: 0            # frames of motion trail per track (0: off)
+      # label_scale: 0.45  # label font scale; unset: follows the frame height
   - encode:
       preset: veryfast
       crf: 20
@@ -69,7 +70,7 @@ stages:
 # motion compensation; VPSNet's / MaskTrack R-CNN's greedy association
 # (box IoU with each object's last box, argmax per detection).
 name: per-frame
-description: Baseline: per-frame detection with greedy IoU association (VPSNet's rule)
+description: "Baseline — per-frame detection with greedy IoU association (VPSNet's rule)"
 queue_capacity: 4
 stages:
   - decode: {}
@@ -92,6 +93,7 @@ stages:
       mask_opacity: 0.5
       stuff_opacity: 0.25
       trails: 0            # frames of motion trail per track (0: off)
+      # label_scale: 0.45  # label font scale; unset: follows the frame height
   - encode:
       preset: veryfast
       crf: 20

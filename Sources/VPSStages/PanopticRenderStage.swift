@@ -28,12 +28,13 @@ public final class PanopticRenderStage: Stage {
     public let stuffOpacity: Float
     /// Frames a motion trail spans; 0 draws none.
     public let trailLength: Int
-    /// Font scale of the labels (OpenCV Hershey simplex).
-    public let labelScale: Double
+    /// Font scale of the labels (OpenCV Hershey simplex); nil: by frame
+    /// height (`autoLabelScale`), so labels stay a similar share of the picture.
+    public let labelScale: Double?
     /// The paths of recently seen tracks (empty when `trailLength` is 0).
     public private(set) var trails: MotionTrails?
 
-    public init(maskOpacity: Float = 0.5, stuffOpacity: Float = 0.25, trailLength: Int = 0, labelScale: Double = 0.45) {
+    public init(maskOpacity: Float = 0.5, stuffOpacity: Float = 0.25, trailLength: Int = 0, labelScale: Double? = nil) {
         precondition((0...1).contains(maskOpacity) && (0...1).contains(stuffOpacity) && trailLength >= 0)
         self.maskOpacity = maskOpacity
         self.stuffOpacity = stuffOpacity
@@ -41,6 +42,9 @@ public final class PanopticRenderStage: Stage {
         self.labelScale = labelScale
         self.trails = trailLength > 0 ? MotionTrails(length: trailLength) : nil
     }
+
+    /// 0.45 at 480 px high, in proportion to the height, within 0.25…0.9.
+    public static func autoLabelScale(height: Int) -> Double { min(0.9, max(0.25, 0.45 * Double(height) / 480)) }
 
     public func process(_ packet: inout Packet) throws {
         var image = packet.frame.image
@@ -86,7 +90,7 @@ public final class PanopticRenderStage: Stage {
         for k in things.sorted(by: { f.segments[$0].score < f.segments[$1].score }) {
             let s = f.segments[k]
             try Draw.label(&image, Self.labelText(s, name: names[s.categoryId]), x: s.bbox[0], y: s.bbox[1] - 1,
-                           scale: labelScale, colours[k])
+                           scale: labelScale ?? Self.autoLabelScale(height: image.height), colours[k])
         }
     }
 

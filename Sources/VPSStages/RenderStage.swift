@@ -7,7 +7,7 @@ import VPSPipeline
 /// | --- | --- | --- | --- |
 /// | `flow` | the colour-coded motion map | frame, motion | `side_by_side`, `max_magnitude` |
 /// | `instances` | detector masks, boxes, "class score" | frame, detections | `mask_opacity` |
-/// | `panoptic` | stuff tint, tracked things in their track's colour, outlines, boxes, "class #id score", trails | frame, panoptic | `mask_opacity`, `stuff_opacity`, `trails` |
+/// | `panoptic` | stuff tint, tracked things in their track's colour, outlines, boxes, "class #id score", trails | frame, panoptic | `mask_opacity`, `stuff_opacity`, `trails`, `label_scale` |
 ///
 /// A setting that belongs to another mode is rejected, so a typo'd pipeline
 /// fails before the first frame instead of being silently ignored.
@@ -16,7 +16,7 @@ public enum RenderStage {
     static let modes: [(name: String, keys: [String])] = [
         ("flow", ["side_by_side", "max_magnitude"]),
         ("instances", ["mask_opacity"]),
-        ("panoptic", ["mask_opacity", "stuff_opacity", "trails"]),
+        ("panoptic", ["mask_opacity", "stuff_opacity", "trails", "label_scale"]),
     ]
 
     static let definition = StageDefinition(
@@ -45,13 +45,20 @@ public enum RenderStage {
             }
             return PanopticRenderStage(maskOpacity: try opacity(settings, "mask_opacity", default: 0.5),
                                        stuffOpacity: try opacity(settings, "stuff_opacity", default: 0.25),
-                                       trailLength: trails)
+                                       trailLength: trails, labelScale: try labelScale(settings))
         default:
             let m = try settings.optionalDouble("max_magnitude")
             if let m, !(m > 0) { throw VPSError.invalidPipeline("render max_magnitude must be positive, got \(m)") }
             return FlowRenderStage(maxMagnitude: m.map { Float($0) },
                                    sideBySide: try settings.bool("side_by_side", default: false))
         }
+    }
+
+    /// `label_scale`: a positive font scale, or absent for one that follows the frame height.
+    static func labelScale(_ settings: StageSettings) throws -> Double? {
+        guard let s = try settings.optionalDouble("label_scale") else { return nil }
+        guard s > 0, s <= 10 else { throw VPSError.invalidPipeline("render label_scale must be within 0…10, got \(s)") }
+        return s
     }
 
     static func opacity(_ settings: StageSettings, _ key: String, default d: Double) throws -> Float {

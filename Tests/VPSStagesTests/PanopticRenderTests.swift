@@ -28,6 +28,12 @@ final class PanopticRenderTests: XCTestCase {
                                                         "stuff_opacity": .double(0.3)]) as? PanopticRenderStage)
         XCTAssertEqual([s.maskOpacity, s.stuffOpacity], [0.5, 0.3])
         XCTAssertEqual(s.trailLength, 5)
+        XCTAssertNil(s.labelScale)
+        XCTAssertEqual(PanopticRenderStage.autoLabelScale(height: 480), 0.45)
+        XCTAssertEqual(PanopticRenderStage.autoLabelScale(height: 120), 0.25)
+        XCTAssertEqual(PanopticRenderStage.autoLabelScale(height: 2160), 0.9)
+        XCTAssertEqual(try XCTUnwrap(try buildStage("render", ["mode": .string("panoptic"), "label_scale": .double(0.6)])
+            as? PanopticRenderStage).labelScale, 0.6)
         XCTAssertEqual(s.requires, [FrameKey.name, PanopticKey.name])
         XCTAssertEqual(s.provides, [CanvasKey.name])
         XCTAssertEqual(try XCTUnwrap(try buildStage("render", ["mode": .string("panoptic")]) as? PanopticRenderStage).trailLength, 0)
@@ -38,6 +44,7 @@ final class PanopticRenderTests: XCTestCase {
             (["mode": .string("panoptic"), "stuff_opacity": .double(1.5)], "render stuff_opacity must be within 0…1"),
             (["mode": .string("panoptic"), "side_by_side": .bool(true)], "'side_by_side' applies to mode flow, not panoptic"),
             (["mode": .string("flow"), "mask_opacity": .double(0.5)], "'mask_opacity' applies to mode instances, panoptic, not flow"),
+            (["mode": .string("panoptic"), "label_scale": .double(0)], "render label_scale must be within 0…10"),
             (["mode": .string("tracks")], "render mode 'tracks' is unknown; valid: flow, instances, panoptic"),
         ]
         for (settings, message) in bad {
@@ -89,7 +96,7 @@ final class PanopticRenderTests: XCTestCase {
     func testOnlyThingsAndLabelsChangePixels() throws {
         let w = 240, h = 100
         let frame = textured(w, h)
-        let out = try render(PanopticRenderStage(), frame, panopticResult(width: w, height: h, rects: [(1003, 3, 0.97, 60, 50, 90, 80)]))
+        let out = try render(PanopticRenderStage(labelScale: 0.45), frame, panopticResult(width: w, height: h, rects: [(1003, 3, 0.97, 60, 50, 90, 80)]))
         let colour = TrackPalette.colour(trackId: 3), text = colour.textColour
         var changedInside = 0, labelBackground = 0, labelText = 0
         for y in 0..<h {

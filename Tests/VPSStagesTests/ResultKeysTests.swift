@@ -2,6 +2,7 @@ import VPSDetection
 import VPSFormats
 import VPSStages
 import VPSTensor
+import VPSPipeline
 import XCTest
 
 final class ResultKeysTests: XCTestCase {
@@ -14,5 +15,23 @@ final class ResultKeysTests: XCTestCase {
         XCTAssertEqual(f.category(of: 0), 3)
         XCTAssertNil(f.stuff)
         XCTAssertEqual(f.embeddings, EmbeddingSource.none)
+    }
+}
+
+/// Every stock pipeline parses, names only known stages and settings, and
+/// the annotation ones hold the whole data path.
+final class BuiltinPipelineTests: XCTestCase {
+    func testStockPipelinesUseKnownStagesAndSettings() throws {
+        let registry = StandardStages.registry
+        for (name, yaml) in BuiltinPipelines.yaml {
+            let spec = try PipelineSpec.parse(yaml: yaml, origin: name)
+            for stage in spec.stages {
+                let def = try XCTUnwrap(registry.definitions.first { $0.name == stage.name }, "\(name): \(stage.name)")
+                for key in stage.settings.keys { XCTAssertTrue(def.keys.contains(key), "\(name): \(stage.name).\(key)") }
+            }
+        }
+        let order = { (name: String) in try PipelineSpec.parse(yaml: BuiltinPipelines.yaml[name]!, origin: name).stages.map(\.name) }
+        XCTAssertEqual(try order("default"), ["decode", "motion", "features", "detect", "track", "panoptic", "render", "encode"])
+        XCTAssertEqual(try order("per-frame"), ["decode", "features", "detect", "track", "panoptic", "render", "encode"])
     }
 }
