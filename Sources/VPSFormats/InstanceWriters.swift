@@ -178,13 +178,13 @@ public final class YouTubeVISWriter: ResultWriter {
             var entry = (k == 0 ? "\n" : ",\n")
             entry += "{\"video_id\":\(videoId),\"category_id\":\(category),\"score\":\(JSONText.number(rec.scoreSum / Double(rec.n))),\"track_id\":\(trackId),\"segmentations\":["
             try out.write(entry)
-            let text = String(decoding: try FileSystem.read(scratch + "/\(rec.file).txt"), as: UTF8.self)
             var next = 0
             func emit(_ s: String) throws {
                 try out.write((next == 0 ? "" : ",") + s)
                 next += 1
             }
-            for line in text.split(separator: "\n") {
+            // Line by line, so that a track as long as the video never sits in memory whole.
+            try forEachLine(of: scratch + "/\(rec.file).txt") { line in
                 let parts = line.split(separator: " ", maxSplits: 1)
                 let t = Int(parts[0])!
                 while next < t { try emit("null") }
@@ -196,6 +196,21 @@ public final class YouTubeVISWriter: ResultWriter {
         try out.write("\n]\n")
         try out.commit()
         FileSystem.removeTree(scratch)
+    }
+
+    /// Calls `body` with each line of a scratch file (without its newline).
+    func forEachLine(of file: String, _ body: (Substring) throws -> Void) throws {
+        guard let f = fopen(file, "rb") else {
+            throw VPSError.outputNotWritable(path: file, reason: String(cString: strerror(errno)))
+        }
+        defer { fclose(f) }
+        var buffer: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(buffer) }
+        while getline(&buffer, &capacity, f) >= 0, let buffer {
+            let line = String(cString: buffer)
+            try body(line.hasSuffix("\n") ? line.dropLast() : Substring(line))
+        }
     }
 }
 

@@ -4,6 +4,7 @@ import VPSCheckpoint
 import VPSCore
 import VPSDetection
 import VPSFormats
+import VPSStages
 import VPSVideo
 import XCTest
 
@@ -38,23 +39,33 @@ final class LongRunTests: CLITestCase {
         try ModelCheckpoint.write(SeededWeights.stateDict(seed: 10_000, specs: specs), config: c, to: path)
     }
 
-    /// The input (FFmpeg's moving test pattern, 96×64) and the model, made once.
-    static let inputs: (video: String, weights: String)? = {
-        let video = scratch + "/testsrc.mp4", weights = scratch + "/tiny.safetensors"
+    /// The input (FFmpeg's moving test pattern, 96×64), the model, and the
+    /// default pipeline with the panoptic score threshold at 0 (random heads
+    /// score about 1/3 per class), made once.
+    static let inputs: (video: String, weights: String, pipeline: String)? = {
+        let video = scratch + "/testsrc.mp4", weights = scratch + "/tiny.safetensors", pipeline = scratch + "/default.yaml"
         do {
             try TestMedia.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25", "-frames:v", String(frames),
                                   "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", video])
             try tinyModel(path: weights)
-            return (video, weights)
+            let yaml = try XCTUnwrap(BuiltinPipelines.yaml["default"]).replacingOccurrences(of: "score_threshold: 0.5 ", with: "score_threshold: 0.0 ")
+            try yaml.write(toFile: pipeline, atomically: true, encoding: .utf8)
+            return (video, weights, pipeline)
         } catch {
             XCTFail("making the long-run inputs: \(error)")
             return nil
         }
     }()
 
+    override class func tearDown() {
+        try? FileManager.default.removeItem(atPath: scratch)
+        super.tearDown()
+    }
+
     func annotateArguments(_ dir: String, frames: Int) throws -> [String] {
-        let (video, weights) = try XCTUnwrap(Self.inputs)
-        var args = ["annotate", video, "-o", dir + "/out.mp4", "--weights", weights, "--frames", String(frames), "--quiet"]
+        let (video, weights, pipeline) = try XCTUnwrap(Self.inputs)
+        var args = ["annotate", video, "-o", dir + "/out.mp4", "--weights", weights, "--pipeline", pipeline,
+                    "--frames", String(frames), "--quiet"]
         for f in ExportFormat.allCases { args += ["--export", dir + "/export-\(f.rawValue)", "--format", f.rawValue] }
         return args
     }
