@@ -40,11 +40,9 @@ public final class AtomicOutput {
         finalPath = path
         temporaryPath = Self.temporaryName(for: path)
         // Probe writability now, so the error comes before any work is done.
-        guard FileManager.default.createFile(atPath: temporaryPath, contents: nil) else {
-            let reason = String(cString: strerror(errno))
-            throw VPSError.outputNotWritable(path: path, reason: reason)
+        if let e = TemporaryFiles.shared.create(temporaryPath) {
+            throw VPSError.outputNotWritable(path: path, reason: String(cString: strerror(e)))
         }
-        TemporaryFiles.shared.register(temporaryPath)
     }
 
     /// Checks, without leaving anything behind, that `path` could be written:
@@ -79,11 +77,12 @@ public final class AtomicOutput {
     public func commit() throws {
         precondition(!done, "AtomicOutput committed or discarded twice")
         done = true
-        TemporaryFiles.shared.unregister(temporaryPath)
-        guard rename(temporaryPath, finalPath) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporaryPath)
-            throw VPSError.outputNotWritable(path: finalPath, reason: reason)
+        try TemporaryFiles.shared.commit(temporaryPath) {
+            guard rename(temporaryPath, finalPath) == 0 else {
+                let reason = String(cString: strerror(errno))
+                unlink(temporaryPath)
+                throw VPSError.outputNotWritable(path: finalPath, reason: reason)
+            }
         }
     }
 
@@ -98,19 +97,70 @@ public final class AtomicOutput {
     deinit { discard() }
 }
 
-/// Temporary outputs still open, so that a hard exit (a second Ctrl-C) can
-/// remove them.
+/// Temporary outputs still open (files, and staging or scratch directories),
+/// so that a hard exit (a second Ctrl-C) can remove them.
 public final class TemporaryFiles: @unchecked Sendable {
     public static let shared = TemporaryFiles()
     private let lock = NSLock()
     private var paths = Set<String>()
+    private var aborting = false
 
-    func register(_ p: String) { lock.lock(); paths.insert(p); lock.unlock() }
-    func unregister(_ p: String) { lock.lock(); paths.remove(p); lock.unlock() }
+    /// Creates temporary file (or, with `directory`, folder) `p` and records
+    /// it until `unregister`, both under the lock, so that `removeAll` either
+    /// sees it or comes first and it is never made; returns errno on failure
+    /// (`ECANCELED` after `removeAll`).
+    public func create(_ p: String, directory: Bool = false) -> Int32? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !aborting else { return ECANCELED }
+        if directory {
+            guard mkdir(p, 0o755) == 0 else { return errno }
+        } else {
+            let fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            guard fd >= 0 else { return errno }
+            close(fd)
+        }
+        paths.insert(p)
+        return nil
+    }
 
-    /// Unlinks every registered temporary file.
+    public func unregister(_ p: String) { lock.lock(); paths.remove(p); lock.unlock() }
+
+    /// Publishes temporary `p` (e.g. renames a staging directory to its final
+    /// name) and unregisters it, never while `removeAll` sweeps: a directory
+    /// half-swept and then renamed would appear under its final name
+    /// incomplete. After `removeAll`, `publish` is not run and this throws.
+    public func commit(_ p: String, publish: () throws -> Void) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !aborting else { throw VPSError.internalFailure("\(p): the run was aborted") }
+        try publish()
+        paths.remove(p)
+    }
+
+    /// Removes every registered temporary file and directory (with its
+    /// contents). Writers may still be running and adding or renaming files,
+    /// but no new temporary output can be created any more.
     public func removeAll() {
-        lock.lock(); let ps = paths; paths.removeAll(); lock.unlock()
-        for p in ps { unlink(p) }
+        lock.lock()
+        defer { lock.unlock() }
+        aborting = true
+        for p in paths { Self.remove(p) }
+        paths.removeAll()
+    }
+
+    /// Unlinks a file, or sweeps a directory until it is gone (a few passes at most).
+    private static func remove(_ p: String) {
+        if unlink(p) != 0 { for _ in 0..<8 where sweep(p) {} }
+    }
+
+    /// Removes a directory tree, ignoring entries that vanish meanwhile;
+    /// returns whether `path` still exists.
+    static func sweep(_ path: String) -> Bool {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+            let child = path + "/" + name
+            if unlink(child) != 0 { _ = sweep(child) }
+        }
+        return rmdir(path) != 0 && errno != ENOENT
     }
 }

@@ -20,7 +20,9 @@ public final class AtomicFile {
     public init(path: String) throws {
         self.path = path
         output = try AtomicOutput(path: path)
-        guard let f = fopen(output.temporaryPath, "wb") else {
+        // "r+b": the file AtomicOutput just created, never a new one (after an
+        // abort swept it away, re-creating it would leave it behind).
+        guard let f = fopen(output.temporaryPath, "r+b") else {
             output.discard()
             throw VPSError.outputNotWritable(path: path, reason: String(cString: strerror(errno)))
         }

@@ -139,10 +139,15 @@ public final class YouTubeVISWriter: ResultWriter {
         guard FileSystem.isDirectory(dir) else { throw VPSError.outputDirectoryMissing(path: dir) }
         scratch = path + ".scratch-\(getpid())"
         FileSystem.removeTree(scratch)
-        try FileSystem.makeDirectory(scratch)
+        if let e = TemporaryFiles.shared.create(scratch, directory: true) {
+            throw VPSError.outputNotWritable(path: path, reason: String(cString: strerror(e)))
+        }
     }
 
-    deinit { FileSystem.removeTree(scratch) }
+    deinit {
+        FileSystem.removeTree(scratch)
+        TemporaryFiles.shared.unregister(scratch)
+    }
 
     public func write(_ frame: PanopticFrame) throws {
         let t = frameCount

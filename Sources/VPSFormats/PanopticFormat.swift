@@ -73,12 +73,22 @@ public final class PanopticWriter: ResultWriter {
         guard FileSystem.isDirectory(parent) else { throw VPSError.outputDirectoryMissing(path: parent) }
         stagingDirectory = dir + ".partial-\(getpid())"
         FileSystem.removeTree(stagingDirectory)
-        try FileSystem.makeDirectory(stagingDirectory + "/panoptic")
+        if let e = TemporaryFiles.shared.create(stagingDirectory, directory: true) {
+            throw VPSError.outputNotWritable(path: dir, reason: String(cString: strerror(e)))
+        }
+        // mkdir, not makeDirectory: after an abort swept the staging folder,
+        // re-creating its parents would leave it behind.
+        guard mkdir(stagingDirectory + "/panoptic", 0o755) == 0 else {
+            throw VPSError.outputNotWritable(path: dir, reason: String(cString: strerror(errno)))
+        }
         json = try AtomicFile(path: stagingDirectory + "/panoptic.json")
         try json.write("{\"annotations\":[")
     }
 
-    deinit { if !finished { json.abandon(); FileSystem.removeTree(stagingDirectory) } }
+    deinit {
+        TemporaryFiles.shared.unregister(stagingDirectory)
+        if !finished { json.abandon(); FileSystem.removeTree(stagingDirectory) }
+    }
 
     public func write(_ frame: PanopticFrame) throws {
         size = (frame.width, frame.height)
@@ -101,9 +111,11 @@ public final class PanopticWriter: ResultWriter {
         guard !finished else { return }
         try json.write("\n],\"categories\":\(JSONText.categories(categories)),\"width\":\(size.0),\"height\":\(size.1)}\n")
         try json.commit()
-        if FileSystem.isDirectory(directory) { rmdir(directory) }
-        guard rename(stagingDirectory, directory) == 0 else {
-            throw VPSError.outputNotWritable(path: directory, reason: String(cString: strerror(errno)))
+        try TemporaryFiles.shared.commit(stagingDirectory) {
+            if FileSystem.isDirectory(directory) { rmdir(directory) }
+            guard rename(stagingDirectory, directory) == 0 else {
+                throw VPSError.outputNotWritable(path: directory, reason: String(cString: strerror(errno)))
+            }
         }
         finished = true
     }
