@@ -29,6 +29,18 @@ public struct SeededModel: Decodable, Sendable {
     }
 
     public func stateDict() -> StateDict { SeededWeights.stateDict(seed: weights.seed, specs: weights.params) }
+
+    /// Seeded uniform weights for every parameter a model of `config` takes:
+    /// batch-norm running variances in 0.9…1.1, everything else in ±`spread`.
+    /// Untrained (near-uniform class scores), for tests and benchmarks of
+    /// architectures that have no fixture.
+    public static func randomWeights(config: MaskRCNNConfig, seed: UInt64, spread: Double = 0.3) throws -> StateDict {
+        let specs = try MaskRCNN.expectedParameters(config: config).map { p in
+            p.name.hasSuffix("running_var") ? SeededWeights.Spec(name: p.name, shape: p.shape, low: 0.9, high: 1.1)
+                : SeededWeights.Spec(name: p.name, shape: p.shape, low: -spread, high: spread)
+        }
+        return SeededWeights.stateDict(seed: seed, specs: specs)
+    }
 }
 
 extension MaskRCNN {

@@ -19,6 +19,17 @@ class CLITestCase: XCTestCase {
         try TestMedia.run(Self.vps, args)
     }
 
+    /// Starts `vps` in the background, its output discarded (to interrupt it).
+    func startVPS(_ args: [String]) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.vps)
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
     /// Asserts a one-line error on stderr and exit code 1.
     func assertBadInput(_ result: (status: Int32, out: String, err: String), mentions text: String,
                         file: StaticString = #filePath, line: UInt = #line) {

@@ -5,19 +5,9 @@ import XCTest
 /// Ctrl-C: the first SIGINT finishes the frames in flight and leaves a valid,
 /// shorter video (exit 130); a second one aborts and leaves nothing.
 final class InterruptTests: CLITestCase {
-    private func start(_ args: [String]) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.vps)
-        p.arguments = args
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        return p
-    }
-
     func testOneInterruptLeavesAPlayableShorterVideo() throws {
         let dir = TestMedia.scratchDirectory()
-        let p = try start(["flow", TestMedia.vtest, "-o", dir + "/out.mp4", "--preset", "medium", "--quiet"])
+        let p = try startVPS(["flow", TestMedia.vtest, "-o", dir + "/out.mp4", "--preset", "medium", "--quiet"])
         Thread.sleep(forTimeInterval: 2)
         XCTAssertTrue(p.isRunning, "the run should still be going after 2 s")
         kill(p.processIdentifier, SIGINT)
@@ -31,7 +21,7 @@ final class InterruptTests: CLITestCase {
 
     func testTwoInterruptsLeaveNothing() throws {
         let dir = TestMedia.scratchDirectory()
-        let p = try start(["flow", TestMedia.vtest, "-o", dir + "/out.mp4", "--preset", "medium", "--quiet"])
+        let p = try startVPS(["flow", TestMedia.vtest, "-o", dir + "/out.mp4", "--preset", "medium", "--quiet"])
         Thread.sleep(forTimeInterval: 2)
         kill(p.processIdentifier, SIGINT)
         Thread.sleep(forTimeInterval: 0.02)

@@ -32,11 +32,7 @@ final class LongRunTests: CLITestCase {
         c.roiHeads.maskLayers = [16]
         c.roiHeads.detectionsPerImage = 4
         c.classNames = ["__background__", "blob", "bar"]
-        let specs = try MaskRCNN.expectedParameters(config: c).map { p in
-            p.name.hasSuffix("running_var") ? SeededWeights.Spec(name: p.name, shape: p.shape, low: 0.5, high: 1.5)
-                : SeededWeights.Spec(name: p.name, shape: p.shape, low: -0.2, high: 0.2)
-        }
-        try ModelCheckpoint.write(SeededWeights.stateDict(seed: 10_000, specs: specs), config: c, to: path)
+        try ModelCheckpoint.write(try SeededModel.randomWeights(config: c, seed: 10_000), config: c, to: path)
     }
 
     /// The input (FFmpeg's moving test pattern, 96×64), the model, and the
@@ -94,22 +90,12 @@ final class LongRunTests: CLITestCase {
         XCTAssertLessThan(long.mb, short.mb * 1.2, "peak RSS grew from \(short.mb) MB to \(long.mb) MB")
     }
 
-    private func start(_ args: [String]) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.vps)
-        p.arguments = args
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        return p
-    }
-
     /// One Ctrl-C: the frames in flight finish and every export is complete
     /// for the frames written; the video holds the same frames.
     func testInterruptedRunLeavesCompleteExports() throws {
         let dir = TestMedia.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let p = try start(try annotateArguments(dir, frames: Self.frames))
+        let p = try startVPS(try annotateArguments(dir, frames: Self.frames))
         Thread.sleep(forTimeInterval: 4)
         XCTAssertTrue(p.isRunning, "the run should still be going after 4 s")
         kill(p.processIdentifier, SIGINT)
@@ -133,7 +119,7 @@ final class LongRunTests: CLITestCase {
     func testTwoInterruptsLeaveCompleteOutputsOrNothing() throws {
         let dir = TestMedia.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let p = try start(try annotateArguments(dir, frames: Self.frames))
+        let p = try startVPS(try annotateArguments(dir, frames: Self.frames))
         Thread.sleep(forTimeInterval: 4)
         kill(p.processIdentifier, SIGINT)
         Thread.sleep(forTimeInterval: 0.005)

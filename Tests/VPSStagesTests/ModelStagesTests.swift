@@ -39,11 +39,7 @@ final class ModelStagesTests: XCTestCase {
             s.categoryIds = [1, 2]
             c.semanticHead = s
         }
-        let specs = try MaskRCNN.expectedParameters(config: c).map { p in
-            SeededWeights.Spec(name: p.name, shape: p.shape, low: p.name.contains("running_var") ? 0.9 : -0.3,
-                               high: p.name.contains("running_var") ? 1.1 : 0.3)
-        }
-        return try MaskRCNN(config: c, weights: SeededWeights.stateDict(seed: 5, specs: specs))
+        return try MaskRCNN(config: c, weights: SeededModel.randomWeights(config: c, seed: 5))
     }
 
     func run(_ model: MaskRCNN) throws -> FrameDetections {
