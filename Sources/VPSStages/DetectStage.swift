@@ -1,5 +1,4 @@
 import Foundation
-import VPSCheckpoint
 import VPSCore
 import VPSDetection
 import VPSFormats
@@ -28,19 +27,6 @@ public final class DetectStage: Stage {
         }
         let output = features.model.detect(features.maps, scoreThreshold: scoreThreshold, masks: true)
         packet[DetectionsKey.self] = FrameDetections(output, model: features.model)
-    }
-
-    /// Loads a checkpoint into a model, turning checkpoint problems into user errors.
-    public static func loadModel(weights: String) throws -> MaskRCNN {
-        try InputFile.validate(weights)
-        do {
-            let (config, dict) = try ModelCheckpoint.load(path: weights)
-            return try MaskRCNN(config: config, weights: dict)
-        } catch let e as CheckpointError {
-            throw VPSError.unreadableInput(path: weights, reason: e.reason)
-        } catch let e as DetectionError {
-            throw VPSError.unreadableInput(path: weights, reason: e.description)
-        }
     }
 
     static let definition = StageDefinition(

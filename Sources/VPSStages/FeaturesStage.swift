@@ -1,3 +1,4 @@
+import VPSCheckpoint
 import VPSCore
 import VPSDetection
 import VPSPipeline
@@ -41,6 +42,19 @@ public final class FeaturesStage: Stage {
         packet[FeaturesKey.self] = FrameFeatures(model: model, maps: model.features(packet.frame.image))
     }
 
+    /// Loads a checkpoint into a model, turning checkpoint problems into user errors.
+    public static func loadModel(weights: String) throws -> MaskRCNN {
+        try InputFile.validate(weights)
+        do {
+            let (config, dict) = try ModelCheckpoint.load(path: weights)
+            return try MaskRCNN(config: config, weights: dict)
+        } catch let e as CheckpointError {
+            throw VPSError.unreadableInput(path: weights, reason: e.reason)
+        } catch let e as DetectionError {
+            throw VPSError.unreadableInput(path: weights, reason: e.description)
+        }
+    }
+
     static let definition = StageDefinition(
         name: "features", summary: "ResNet-FPN backbone features (loads the model checkpoint)",
         keys: ["weights"],
@@ -49,6 +63,6 @@ public final class FeaturesStage: Stage {
             guard !weights.isEmpty else {
                 throw VPSError.invalidArgument("this model needs weights: pass --weights FILE (.safetensors or torchvision .pth)")
             }
-            return FeaturesStage(model: try DetectStage.loadModel(weights: weights))
+            return FeaturesStage(model: try loadModel(weights: weights))
         })
 }
