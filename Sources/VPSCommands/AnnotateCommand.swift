@@ -46,8 +46,6 @@ struct AnnotateCommand: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    static let builtins = ["default", "per-frame"]
-
     func validate() throws {
         if let t = scoreThreshold, !(0...1).contains(t) { throw ValidationError("--score-threshold must be within 0…1") }
         guard format.count <= 1 || format.count == export.count else {
@@ -64,12 +62,7 @@ struct AnnotateCommand: ParsableCommand {
     }
 
     func run() throws {
-        var spec: PipelineSpec
-        if let pipeline, Self.builtins.contains(pipeline), !FileManager.default.fileExists(atPath: pipeline) {
-            spec = try PipelineLoader.load(file: nil, builtin: pipeline)
-        } else {
-            spec = try PipelineLoader.load(file: pipeline, builtin: "default")
-        }
+        var spec = try PipelineLoader.load(named: pipeline ?? "default")
         guard let weights, !weights.isEmpty else {
             throw VPSError.invalidArgument("vps annotate needs a model: pass --weights FILE (.safetensors or torchvision .pth)")
         }

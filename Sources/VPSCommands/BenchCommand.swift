@@ -4,6 +4,6 @@ import ArgumentParser
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure throughput: video I/O and flow (io), Mask R-CNN (model).",
-        subcommands: [BenchIOCommand.self, BenchModelCommand.self])
+        abstract: "Measure throughput: video I/O and flow (io), Mask R-CNN (model), a whole pipeline (pipeline).",
+        subcommands: [BenchIOCommand.self, BenchModelCommand.self, BenchPipelineCommand.self])
 }

@@ -12,6 +12,14 @@ enum PipelineLoader {
         }
         return try PipelineSpec.parse(yaml: text, origin: "\(builtin).yaml (built in)")
     }
+
+    /// A built-in pipeline by name, unless a file of that name exists.
+    static func load(named name: String) throws -> PipelineSpec {
+        if BuiltinPipelines.yaml[name] != nil && !FileManager.default.fileExists(atPath: name) {
+            return try load(file: nil, builtin: name)
+        }
+        return try load(file: name, builtin: name)
+    }
 }
 
 /// Runs a pipeline for a command: builds it, wires Ctrl-C, shows progress,

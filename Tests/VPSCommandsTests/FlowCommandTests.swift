@@ -115,4 +115,19 @@ final class FlowCommandTests: CLITestCase {
             XCTAssertEqual(BuiltinPipelines.yaml[String(f.dropLast(5))].map { $0 + "\n" }, text, "\(f): run scripts/embed_pipelines")
         }
     }
+
+    /// `vps bench pipeline` reports every stage of the pipeline it ran and
+    /// leaves nothing behind.
+    func testBenchPipelineReportsEveryStage() throws {
+        let r = try vps("bench", "pipeline", TestMedia.vtest, "--pipeline", "flow", "--frames", "3", "--json")
+        XCTAssertEqual(r.status, 0, r.err)
+        let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        XCTAssertEqual(obj["frames"] as? Int, 3)
+        let stages = try XCTUnwrap(obj["stages"] as? [[String: Any]])
+        XCTAssertEqual(stages.map { $0["name"] as? String }, ["decode", "motion", "render", "encode"])
+        XCTAssertTrue(stages.allSatisfy { ($0["frames"] as? Int) == 3 && ($0["fps"] as? Double ?? 0) > 0 })
+        XCTAssertNotNil(obj["endToEndOverSlowest"] as? Double)
+        let scratch = FileManager.default.temporaryDirectory.path
+        XCTAssertFalse(listing(scratch).contains { $0.hasPrefix("vps-bench-") }, "the bench's scratch folder is removed")
+    }
 }

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import VPSCheckpoint
+import VPSCore
+import VPSDetection
+import VPSPipeline
+
+/// `vps bench pipeline`: a whole pipeline (by default `vps annotate`'s) on
+/// real frames, stage by stage, with the same figures as `--profile`.
+struct BenchPipelineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pipeline",
+        abstract: "Benchmark a pipeline stage by stage (default: vps annotate's, on vtest.avi).",
+        discussion: """
+        Reports each stage's busy time and throughput alone, the end-to-end rate, the slowest stage and \
+        end-to-end/slowest (how well the stages overlap), and peak RSS. Without --weights the seeded \
+        R50-FPN of the parity fixture is written to a temporary checkpoint (untrained weights: the \
+        number of detections, and so the tracking and drawing work, is not that of a trained model). \
+        Outputs go to a temporary folder that is removed.
+        """)
+
+    @Argument(help: "Input video (default: OpenCV's vtest.avi from opencv-doc).")
+    var input: String = "/usr/share/doc/opencv-doc/examples/data/vtest.avi"
+
+    @Option(help: "Pipeline: a YAML file or a built-in name (default, per-frame, flow, segment).")
+    var pipeline: String = "default"
+
+    @Option(help: "Checkpoint (.safetensors or .pth); default: the seeded model of --model.")
+    var weights: String?
+
+    @Option(help: "Seeded model description used without --weights.")
+    var model: String = "Tests/Fixtures/parity/r50_fpn.json"
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @OptionGroup var common: CommonOptions
+
+    struct Stage: Codable { var name: String; var frames: Int; var busySeconds: Double; var fps: Double }
+    struct Report: Codable {
+        var input: String
+        var pipeline: String
+        var frames: Int
+        var wallSeconds: Double
+        var fps: Double
+        var slowestStage: String?
+        var endToEndOverSlowest: Double?
+        var peakRSSMegabytes: Double
+        var stages: [Stage]
+    }
+
+    func run() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("vps-bench-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        var spec = try PipelineLoader.load(named: pipeline)
+        if spec.stages.contains(where: { $0.name == "features" }) {
+            let checkpoint = try weights ?? seededCheckpoint(in: scratch)
+            spec.override(stage: "features", key: "weights", value: .string(checkpoint))
+        }
+        var options = common
+        options.quiet = true
+        options.profile = false
+        if options.frames == nil { options.frames = 10 }
+        let r = try PipelineLauncher(common: options).run(spec, input: input, output: scratch + "/out.mp4")
+        let slowest = r.stages.filter { $0.frames > 0 }.min { $0.throughput < $1.throughput }
+        let report = Report(input: input, pipeline: pipeline, frames: r.frames, wallSeconds: r.wallSeconds, fps: r.fps,
+                            slowestStage: slowest?.name, endToEndOverSlowest: slowest.map { r.fps / $0.throughput },
+                            peakRSSMegabytes: Double(PeakMemory.residentKilobytes) / 1024,
+                            stages: r.stages.map { Stage(name: $0.name, frames: $0.frames, busySeconds: $0.busySeconds, fps: $0.throughput) })
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try enc.encode(report), as: UTF8.self))
+        } else {
+            print("pipeline \(pipeline) on \(input), \(r.frames) frames")
+            print(Profile.table(r), terminator: "")
+        }
+    }
+
+    /// The seeded model written as a safetensors checkpoint in `dir`.
+    func seededCheckpoint(in dir: String) throws -> String {
+        let path = dir + "/seeded.safetensors"
+        do {
+            let m = try SeededModel.load(path: model)
+            try ModelCheckpoint.write(m.stateDict(), config: m.config, to: path)
+        } catch let e as CheckpointError {
+            throw VPSError.unreadableInput(path: model, reason: e.reason)
+        }
+        return path
+    }
+}
