@@ -90,13 +90,25 @@ public final class Tensor: @unchecked Sendable {
         precondition(layout != .matrix && target != .matrix, "layout conversion is for 4-D tensors")
         let out = Tensor(shape: shape, layout: target)
         let (N, C, H, W) = (shape[0], shape[1], shape[2], shape[3])
+        let hw = H * W
+        if layout == .blocked8 && target == .nhwc {
+            // Block by block: 8 contiguous channels per position.
+            let blocks = (C + 7) / 8
+            for b in 0..<N {
+                for cb in 0..<blocks {
+                    let lanes = min(8, C - 8 * cb)
+                    let src = data + (b * blocks + cb) * hw * 8, dst = out.data + b * hw * C + 8 * cb
+                    for p in 0..<hw { (dst + p * C).update(from: src + p * 8, count: lanes) }
+                }
+            }
+            return out
+        }
         if layout == .blocked8 || target == .blocked8 {
             for b in 0..<N { for ch in 0..<C { for y in 0..<H { for x in 0..<W {
                 out.data[out.offset(b, ch, y, x)] = data[offset(b, ch, y, x)]
             } } } }
             return out
         }
-        let hw = H * W
         for b in 0..<N {
             let src = data + b * C * hw, dst = out.data + b * C * hw
             if layout == .nchw {
