@@ -198,8 +198,8 @@ public struct MultiScaleRoIAlign: Sendable {
         let scales = features.map { Self.inferScale(feature: $0.h, image: imageSize.h) }
         let kMin = Int(-log2(scales.first!).rounded()), kMax = Int(-log2(scales.last!).rounded())
         let lv = features.count == 1 ? [Int](repeating: 0, count: boxes.count) : levels(for: boxes, kMin: kMin, kMax: kMax)
-        let out = layout == .matrix ? Tensor(shape: [boxes.count, C * P * P], layout: .matrix)
-                                    : Tensor(shape: [boxes.count, C, P, P], layout: layout)
+        let out = layout == .matrix ? Tensor(shape: [boxes.count, C * P * P], layout: .matrix, zeroed: false)
+                                    : Tensor(shape: [boxes.count, C, P, P], layout: layout, zeroed: false)
         if boxes.isEmpty { return out }
         let per = out.count / boxes.count
         let dst = out.data
