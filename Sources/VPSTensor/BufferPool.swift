@@ -6,9 +6,10 @@ import Foundation
 /// (about 0.5 GB at 800×1088). Buffers that large are mapped fresh by malloc
 /// and returned to the kernel when freed, so each frame paid ~140k page
 /// faults plus the kernel's zeroing of every page. The pool keeps released
-/// buffers by exact byte size and hands them out again, up to `limit` bytes
-/// held in all (beyond that, buffers are freed as before), so memory stays
-/// bounded over any number of frames.
+/// buffers by exact byte size and hands them out again, holding at most
+/// `limit` idle bytes: a buffer that does not fit evicts buffers of other
+/// sizes (sizes that stopped recurring, e.g. after the input size changed),
+/// or is freed as before. Memory stays bounded over any number of frames.
 final class BufferPool: @unchecked Sendable {
     static let shared = BufferPool()
 
@@ -43,13 +44,26 @@ final class BufferPool: @unchecked Sendable {
     func give(_ p: UnsafeMutableRawPointer, byteCount: Int) {
         if byteCount >= Self.minimumBytes {
             lock.lock()
-            if held + byteCount <= limit {
-                free[byteCount, default: []].append(p)
-                held += byteCount
+            if byteCount <= limit {
+                var evicted: [UnsafeMutableRawPointer] = []
+                while held + byteCount > limit,
+                      let size = free.first(where: { $0.key != byteCount && !$0.value.isEmpty })?.key {
+                    evicted.append(free[size]!.removeLast())
+                    held -= size
+                    if free[size]!.isEmpty { free[size] = nil }
+                }
+                if held + byteCount <= limit {
+                    free[byteCount, default: []].append(p)
+                    held += byteCount
+                    lock.unlock()
+                    evicted.forEach { $0.deallocate() }
+                    return
+                }
                 lock.unlock()
-                return
+                evicted.forEach { $0.deallocate() }
+            } else {
+                lock.unlock()
             }
-            lock.unlock()
         }
         p.deallocate()
     }
