@@ -78,6 +78,12 @@ def main():
         print(f"vps {mode}: {v:.3f} s per frame; backbone+FPN "
               f"{rep['parts']['backbone']['gflops']:.1f} GFLOP/s ({100 * rep['backboneOverReference']:.0f}% of the oneDNN 3x3 conv "
               f"reference {rep['referenceConvGFLOPS']:.1f} GFLOP/s); peak RSS {rep['peakRSSMegabytes']:.0f} MB")
+        parts = "  ".join(f"{k} {rep['parts'][k]['seconds']:.3f}" for k in
+                          ("transform", "backbone", "rpn", "boxHead", "maskHead", "trackHead", "postprocess"))
+        print(f"vps parts (s): {parts}")
+        floor = rep["totalGFLOP"] / rep["referenceConvGFLOPS"]
+        print(f"floor: {rep['totalGFLOP']:.1f} GFLOP at the reference rate = {floor:.2f} s = "
+              f"{floor / tv:.2f} of torchvision")
         print(f"ratio vps/torchvision ({mode}, same run): {v / tv:.2f}")
 
 

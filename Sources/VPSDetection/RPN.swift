@@ -71,10 +71,8 @@ public struct RegionProposalNetwork {
             precondition(anchors.count == n)
             // Top-n by raw objectness within the level (descending, ties by index).
             let o = obj.data
-            var idx = Array(0..<n)
-            idx.sort { o[$0] > o[$1] || (o[$0] == o[$1] && $0 < $1) }
             let d = deltas.data
-            for i in idx.prefix(min(config.preNMSTopN, n)) {
+            for i in TopK.indices(o, count: n, k: config.preNMSTopN) {
                 let b = coder.decode(d[i * 4], d[i * 4 + 1], d[i * 4 + 2], d[i * 4 + 3], reference: anchors[i])
                 boxes.append(b)
                 scores.append(1 / (1 + exp(-o[i])))

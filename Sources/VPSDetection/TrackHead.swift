@@ -33,9 +33,7 @@ public struct TrackHead {
     ///   - imageSize: the resized (unpadded) image size.
     public func callAsFunction(_ levels: [Tensor], boxes: [Box], imageSize: (h: Int, w: Int)) -> [[Float]] {
         if boxes.isEmpty { return [] }
-        let pooled = pool(levels, boxes: boxes, imageSize: imageSize, layout: .nchw)
-        var x = Tensor(shape: [boxes.count, pooled.count / boxes.count], layout: .matrix)
-        x.data.update(from: pooled.data, count: pooled.count)
+        var x = pool(levels, boxes: boxes, imageSize: imageSize, layout: .matrix)
         for fc in fcs { x = fc(x) }
         let d = x.shape[1]
         return (0..<boxes.count).map { Array(UnsafeBufferPointer(start: x.data + $0 * d, count: d)) }

@@ -65,26 +65,42 @@ public enum NMS {
 
     /// torchvision `nms`: keeps boxes in descending score order, dropping any
     /// whose IoU with a kept box is greater than `iouThreshold`.
+    ///
+    /// Same arithmetic as torchvision's CPU kernel (`xx1 = max(ix1, x1[j])`…,
+    /// `inter / (iarea + area[j] - inter)`); the boxes are laid out by score
+    /// as separate coordinate arrays, and each kept box tests every later
+    /// candidate in a branch-free loop the compiler vectorises. Testing a
+    /// candidate that is already suppressed again changes nothing, so the
+    /// kept set is torchvision's.
     public static func nms(_ boxes: [Box], _ scores: [Float], iouThreshold: Float) -> [Int] {
         precondition(boxes.count == scores.count, "nms: boxes and scores differ in count")
         let ord = order(scores)
-        var suppressed = [Bool](repeating: false, count: boxes.count)
-        let areas = boxes.map { $0.area }
+        let n = ord.count
+        if n == 0 { return [] }
+        var coords = [Float](repeating: 0, count: 5 * n)
+        var suppressed = [UInt8](repeating: 0, count: n)
         var keep: [Int] = []
-        for a in 0..<ord.count {
-            let i = ord[a]
-            if suppressed[i] { continue }
-            keep.append(i)
-            let bi = boxes[i], ai = areas[i]
-            for b in (a + 1)..<max(ord.count, a + 1) {
-                let j = ord[b]
-                if suppressed[j] { continue }
-                let bj = boxes[j]
-                let w = max(0, min(bi.x2, bj.x2) - max(bi.x1, bj.x1))
-                let h = max(0, min(bi.y2, bj.y2) - max(bi.y1, bj.y1))
-                let inter = w * h
-                let ovr = inter / (ai + areas[j] - inter)
-                if ovr > iouThreshold { suppressed[j] = true }
+        coords.withUnsafeMutableBufferPointer { cb in
+            let x1 = cb.baseAddress!, y1 = x1 + n, x2 = y1 + n, y2 = x2 + n, area = y2 + n
+            for (a, i) in ord.enumerated() {
+                let b = boxes[i]
+                x1[a] = b.x1; y1[a] = b.y1; x2[a] = b.x2; y2[a] = b.y2; area[a] = b.area
+            }
+            suppressed.withUnsafeMutableBufferPointer { sb in
+                let sup = sb.baseAddress!
+                for a in 0..<n where sup[a] == 0 {
+                    keep.append(ord[a])
+                    let ix1 = x1[a], iy1 = y1[a], ix2 = x2[a], iy2 = y2[a], iarea = area[a]
+                    for j in (a + 1)..<max(n, a + 1) {
+                        let xx1 = ix1 < x1[j] ? x1[j] : ix1, yy1 = iy1 < y1[j] ? y1[j] : iy1
+                        let xx2 = x2[j] < ix2 ? x2[j] : ix2, yy2 = y2[j] < iy2 ? y2[j] : iy2
+                        let dw = xx2 - xx1, dh = yy2 - yy1
+                        let w: Float = dw > 0 ? dw : 0, h: Float = dh > 0 ? dh : 0
+                        let inter = w * h
+                        let over: UInt8 = inter / (iarea + area[j] - inter) > iouThreshold ? 1 : 0
+                        sup[j] |= over
+                    }
+                }
             }
         }
         return keep
@@ -101,9 +117,16 @@ public enum NMS {
             var keepMask = [Bool](repeating: false, count: boxes.count)
             var byCat: [Int: [Int]] = [:]
             for (i, c) in categories.enumerated() { byCat[c, default: []].append(i) }
-            for (_, idx) in byCat {
-                let k = nms(idx.map { boxes[$0] }, idx.map { scores[$0] }, iouThreshold: iouThreshold)
-                for j in k { keepMask[idx[j]] = true }
+            // Categories are independent: run them in parallel (each writes
+            // only its own boxes' flags).
+            let groups = Array(byCat.values)
+            keepMask.withUnsafeMutableBufferPointer { km in
+                let mask = km.baseAddress!
+                DispatchQueue.concurrentPerform(iterations: groups.count) { g in
+                    let idx = groups[g]
+                    let k = nms(idx.map { boxes[$0] }, idx.map { scores[$0] }, iouThreshold: iouThreshold)
+                    for j in k { mask[idx[j]] = true }
+                }
             }
             let kept = keepMask.indices.filter { keepMask[$0] }
             return kept.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }

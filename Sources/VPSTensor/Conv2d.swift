@@ -62,7 +62,7 @@ public final class Conv2d: @unchecked Sendable {
     /// Applies the layer; returns a new tensor in `outputLayout`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let (oh, ow) = outputSize(h: x.h, w: x.w)
-        let out = Tensor(shape: [x.n, outChannels, oh, ow], layout: outputLayout)
+        let out = Tensor(shape: [x.n, outChannels, oh, ow], layout: outputLayout, zeroed: false)
         run(x, out, sum: false)
         return out
     }

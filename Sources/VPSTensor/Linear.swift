@@ -29,7 +29,7 @@ public final class Linear: @unchecked Sendable {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         precondition(x.layout == .matrix && x.shape[1] == inFeatures, "Linear expects [rows, \(inFeatures)], got \(x.shape)")
         let rows = x.shape[0]
-        let out = Tensor(shape: [rows, outFeatures], layout: .matrix)
+        let out = Tensor(shape: [rows, outFeatures], layout: .matrix, zeroed: false)
         if rows == 0 { return out }
         lock.lock(); defer { lock.unlock() }
         plan(rows).run(x.data, out.data)

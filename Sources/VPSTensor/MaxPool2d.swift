@@ -21,7 +21,7 @@ public final class MaxPool2d: @unchecked Sendable {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         precondition(x.layout != .matrix, "MaxPool2d works on 4-D tensors")
         let (oh, ow) = outputSize(h: x.h, w: x.w)
-        let out = Tensor(shape: [x.n, x.c, oh, ow], layout: x.layout)
+        let out = Tensor(shape: [x.n, x.c, oh, ow], layout: x.layout, zeroed: false)
         if out.count == 0 { return out }
         lock.lock(); defer { lock.unlock() }
         let key = "\(x.shape) \(x.layout)"

@@ -16,8 +16,9 @@ public enum TensorLayout: String, Sendable, Codable {
 
 /// A dense Float32 tensor that owns its memory.
 ///
-/// The buffer is 64-byte aligned, zero-filled at creation and freed when the
-/// tensor is released. `shape` is always the logical shape: `[N, C, H, W]`
+/// The buffer is 64-byte aligned, zero-filled at creation (unless an engine
+/// op that overwrites every element asks otherwise) and handed back to
+/// `BufferPool` when the tensor is released. `shape` is always the logical shape: `[N, C, H, W]`
 /// for `.nchw` and `.nhwc`, `[rows, cols]` for `.matrix`; `layout` says how
 /// the elements lie in memory.
 public final class Tensor: @unchecked Sendable {
@@ -29,8 +30,18 @@ public final class Tensor: @unchecked Sendable {
     /// or use `array`, when reading from a temporary).
     public let data: UnsafeMutablePointer<Float>
 
+    /// Size of the buffer in bytes (a multiple of 64).
+    private let byteCount: Int
+
     /// A zero-filled tensor.
-    public init(shape: [Int], layout: TensorLayout) {
+    public convenience init(shape: [Int], layout: TensorLayout) {
+        self.init(shape: shape, layout: layout, zeroed: true)
+    }
+
+    /// A tensor whose elements are zeros (`zeroed`) or unspecified, for
+    /// outputs that the caller overwrites entirely (oneDNN primitives write
+    /// every element, `.blocked8` padding included).
+    init(shape: [Int], layout: TensorLayout, zeroed: Bool) {
         switch layout {
         case .nchw, .nhwc, .blocked8: precondition(shape.count == 4, "4-D layout needs a 4-D shape, got \(shape)")
         case .matrix: precondition(shape.count == 2, "matrix layout needs a 2-D shape, got \(shape)")
@@ -43,9 +54,9 @@ public final class Tensor: @unchecked Sendable {
         } else {
             self.count = shape.reduce(1, *)
         }
-        let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: (bytes + 63) / 64 * 64, alignment: 64)
-        raw.initializeMemory(as: UInt8.self, repeating: 0, count: (bytes + 63) / 64 * 64)
+        byteCount = (max(count, 1) * MemoryLayout<Float>.stride + 63) / 64 * 64
+        let (raw, _) = BufferPool.shared.take(byteCount: byteCount)
+        if zeroed { raw.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount) }
         self.data = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
@@ -56,7 +67,7 @@ public final class Tensor: @unchecked Sendable {
         values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: count) }
     }
 
-    deinit { UnsafeMutableRawPointer(data).deallocate() }
+    deinit { BufferPool.shared.give(UnsafeMutableRawPointer(data), byteCount: byteCount) }
 
     /// The elements as an array (a copy), in memory order.
     public var array: [Float] { Array(UnsafeBufferPointer(start: data, count: count)) }
@@ -90,13 +101,25 @@ public final class Tensor: @unchecked Sendable {
         precondition(layout != .matrix && target != .matrix, "layout conversion is for 4-D tensors")
         let out = Tensor(shape: shape, layout: target)
         let (N, C, H, W) = (shape[0], shape[1], shape[2], shape[3])
+        let hw = H * W
+        if layout == .blocked8 && target == .nhwc {
+            // Block by block: 8 contiguous channels per position.
+            let blocks = (C + 7) / 8
+            for b in 0..<N {
+                for cb in 0..<blocks {
+                    let lanes = min(8, C - 8 * cb)
+                    let src = data + (b * blocks + cb) * hw * 8, dst = out.data + b * hw * C + 8 * cb
+                    for p in 0..<hw { (dst + p * C).update(from: src + p * 8, count: lanes) }
+                }
+            }
+            return out
+        }
         if layout == .blocked8 || target == .blocked8 {
             for b in 0..<N { for ch in 0..<C { for y in 0..<H { for x in 0..<W {
                 out.data[out.offset(b, ch, y, x)] = data[offset(b, ch, y, x)]
             } } } }
             return out
         }
-        let hw = H * W
         for b in 0..<N {
             let src = data + b * C * hw, dst = out.data + b * C * hw
             if layout == .nchw {

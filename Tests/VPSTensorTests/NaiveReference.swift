@@ -1,3 +1,4 @@
+import Foundation
 import VPSTensor
 
 /// Straightforward reference implementations, NCHW, Double accumulation.
@@ -38,6 +39,65 @@ enum Naive {
             out[i] = Float(acc[i] + Double(bias[oc]))
         } } }
         return (out, oh, ow)
+    }
+}
+
+extension Naive {
+    /// torchvision's CPU `roi_align` (roi_align_kernel.cpp), transcribed
+    /// line by line on one NCHW image `[c, h, w]`: `pre_calc` of every
+    /// sample, then per channel and bin `output_val += w1·v1 + w2·v2 + w3·v3 +
+    /// w4·v4` (out-of-map samples carry zero weights at position 0) and
+    /// `output_val /= count`. Returns `[c, P, P]`.
+    static func roiAlign(_ x: [Float], c: Int, h: Int, w: Int, box: (Float, Float, Float, Float), spatialScale: Float,
+                         pooled P: Int, samplingRatio: Int, aligned: Bool) -> [Float] {
+        let offset: Float = aligned ? 0.5 : 0
+        let roiStartW = box.0 * spatialScale - offset, roiStartH = box.1 * spatialScale - offset
+        let roiEndW = box.2 * spatialScale - offset, roiEndH = box.3 * spatialScale - offset
+        var roiWidth = roiEndW - roiStartW, roiHeight = roiEndH - roiStartH
+        if !aligned { roiWidth = max(roiWidth, 1); roiHeight = max(roiHeight, 1) }
+        let binH = roiHeight / Float(P), binW = roiWidth / Float(P)
+        let gridH = samplingRatio > 0 ? samplingRatio : Int((roiHeight / Float(P)).rounded(.up))
+        let gridW = samplingRatio > 0 ? samplingRatio : Int((roiWidth / Float(P)).rounded(.up))
+        let count = Float(max(gridH * gridW, 1))
+        struct PreCalc { var pos1, pos2, pos3, pos4: Int; var w1, w2, w3, w4: Float }
+        var pre: [PreCalc] = []
+        for ph in 0..<P { for pw in 0..<P { for iy in 0..<gridH { for ix in 0..<gridW {
+            let yy: Float = roiStartH + Float(ph) * binH + Float(Float(iy) + 0.5) * binH / Float(gridH)
+            let xx: Float = roiStartW + Float(pw) * binW + Float(Float(ix) + 0.5) * binW / Float(gridW)
+            var x = xx, y = yy
+            if y < -1 || y > Float(h) || x < -1 || x > Float(w) {
+                pre.append(PreCalc(pos1: 0, pos2: 0, pos3: 0, pos4: 0, w1: 0, w2: 0, w3: 0, w4: 0))
+                continue
+            }
+            if y <= 0 { y = 0 }
+            if x <= 0 { x = 0 }
+            var yLow = Int(y), xLow = Int(x), yHigh: Int, xHigh: Int
+            if yLow >= h - 1 { yLow = h - 1; yHigh = yLow; y = Float(yLow) } else { yHigh = yLow + 1 }
+            if xLow >= w - 1 { xLow = w - 1; xHigh = xLow; x = Float(xLow) } else { xHigh = xLow + 1 }
+            let ly = y - Float(yLow), lx = x - Float(xLow)
+            let hy = Float(1.0 - Double(ly)), hx = Float(1.0 - Double(lx))
+            let w1: Float = hy * hx, w2: Float = hy * lx, w3: Float = ly * hx, w4: Float = ly * lx
+            pre.append(PreCalc(pos1: yLow * w + xLow, pos2: yLow * w + xHigh, pos3: yHigh * w + xLow,
+                               pos4: yHigh * w + xHigh, w1: w1, w2: w2, w3: w3, w4: w4))
+        } } } }
+        var out = [Float](repeating: 0, count: c * P * P)
+        for ch in 0..<c {
+            let base = ch * h * w
+            var index = 0
+            for ph in 0..<P { for pw in 0..<P {
+                var v: Float = 0
+                for _ in 0..<(gridH * gridW) {
+                    let p = pre[index]
+                    let t1: Float = p.w1 * x[base + p.pos1], t2: Float = p.w2 * x[base + p.pos2]
+                    let t3: Float = p.w3 * x[base + p.pos3], t4: Float = p.w4 * x[base + p.pos4]
+                    v += ((t1 + t2) + t3) + t4
+                    index += 1
+                }
+                v /= count
+                out[(ch * P + ph) * P + pw] = v
+            } }
+        }
+        return out
     }
 }
 

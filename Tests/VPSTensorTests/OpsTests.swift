@@ -151,3 +151,44 @@ final class LayoutTests: XCTestCase {
         XCTAssertEqual(up[1, 11, 13, 11], x[1, 11, 6, 5])
     }
 }
+
+final class SelectionTests: XCTestCase {
+    /// TopK gives the prefix of a stable descending sort, ties included.
+    func testTopKMatchesStableSort() {
+        var rng = TestRNG(state: 31)
+        // Values on a coarse grid so that many are equal.
+        let values = (0..<5000).map { _ in (rng.next() * 20).rounded() }
+        let sorted = values.indices.sorted { values[$0] > values[$1] || (values[$0] == values[$1] && $0 < $1) }
+        for k in [0, 1, 7, 1000, 4999, 5000, 6000] {
+            let got = values.withUnsafeBufferPointer { TopK.indices($0.baseAddress!, count: values.count, k: k) }
+            XCTAssertEqual(got, Array(sorted.prefix(k)), "k \(k)")
+        }
+    }
+
+    /// The vectorised NMS keeps exactly what torchvision's loop keeps.
+    func testNMSMatchesTorchvisionLoop() {
+        var rng = TestRNG(state: 32)
+        var boxes: [Box] = [], scores: [Float] = []
+        for _ in 0..<1203 {
+            let x = (rng.next() + 1) * 60, y = (rng.next() + 1) * 40
+            boxes.append(Box(x, y, x + 5 + (rng.next() + 1) * 30, y + 5 + (rng.next() + 1) * 20))
+            scores.append((rng.next() * 50).rounded() / 50)  // ties
+        }
+        for thr: Float in [0.3, 0.5, 0.7] {
+            // torchvision's nms_kernel_impl, scalar.
+            let order = scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
+            var suppressed = [Bool](repeating: false, count: boxes.count)
+            var keep: [Int] = []
+            for (a, i) in order.enumerated() where !suppressed[i] {
+                keep.append(i)
+                for j in order[(a + 1)...] where !suppressed[j] {
+                    let xx1 = max(boxes[i].x1, boxes[j].x1), yy1 = max(boxes[i].y1, boxes[j].y1)
+                    let xx2 = min(boxes[i].x2, boxes[j].x2), yy2 = min(boxes[i].y2, boxes[j].y2)
+                    let inter = max(0, xx2 - xx1) * max(0, yy2 - yy1)
+                    if inter / (boxes[i].area + boxes[j].area - inter) > thr { suppressed[j] = true }
+                }
+            }
+            XCTAssertEqual(NMS.nms(boxes, scores, iouThreshold: thr), keep, "threshold \(thr)")
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// Recycles the large buffers of released tensors.
+///
+/// A forward pass allocates and frees the same activation sizes every frame
+/// (about 0.5 GB at 800×1088). Buffers that large are mapped fresh by malloc
+/// and returned to the kernel when freed, so each frame paid ~140k page
+/// faults plus the kernel's zeroing of every page. The pool keeps released
+/// buffers by exact byte size and hands them out again, holding at most
+/// `limit` idle bytes: a buffer that does not fit evicts buffers of other
+/// sizes (sizes that stopped recurring, e.g. after the input size changed),
+/// or is freed as before. Memory stays bounded over any number of frames.
+final class BufferPool: @unchecked Sendable {
+    static let shared = BufferPool()
+
+    /// Buffers smaller than this come from malloc directly (its heap already
+    /// reuses them without page faults).
+    static let minimumBytes = 256 << 10
+    /// The most bytes the pool holds while they are not in use.
+    let limit: Int
+    private var free: [Int: [UnsafeMutableRawPointer]] = [:]
+    private var held = 0
+    private let lock = NSLock()
+
+    init(limit: Int = 768 << 20) { self.limit = limit }
+
+    /// A 64-byte-aligned buffer of `byteCount` bytes (a multiple of 64), with
+    /// unspecified contents; `fresh` is true when it was newly allocated
+    /// (not recycled).
+    func take(byteCount: Int) -> (pointer: UnsafeMutableRawPointer, fresh: Bool) {
+        if byteCount >= Self.minimumBytes {
+            lock.lock()
+            if let p = free[byteCount]?.popLast() {
+                held -= byteCount
+                lock.unlock()
+                return (p, false)
+            }
+            lock.unlock()
+        }
+        return (UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64), true)
+    }
+
+    /// Returns a buffer obtained from `take` with the same `byteCount`.
+    func give(_ p: UnsafeMutableRawPointer, byteCount: Int) {
+        if byteCount >= Self.minimumBytes {
+            lock.lock()
+            if byteCount <= limit {
+                var evicted: [UnsafeMutableRawPointer] = []
+                while held + byteCount > limit,
+                      let size = free.first(where: { $0.key != byteCount && !$0.value.isEmpty })?.key {
+                    evicted.append(free[size]!.removeLast())
+                    held -= size
+                    if free[size]!.isEmpty { free[size] = nil }
+                }
+                if held + byteCount <= limit {
+                    free[byteCount, default: []].append(p)
+                    held += byteCount
+                    lock.unlock()
+                    evicted.forEach { $0.deallocate() }
+                    return
+                }
+                lock.unlock()
+                evicted.forEach { $0.deallocate() }
+            } else {
+                lock.unlock()
+            }
+        }
+        p.deallocate()
+    }
+}
