@@ -41,7 +41,8 @@ public final class DetectStage: Stage {
 
 extension FrameDetections {
     /// A model's output with the model's label set: things (every label but
-    /// the background and "N/A", with `MaskRCNNConfig.categoryIds`), then the
+    /// the background and "N/A", with `MaskRCNNConfig.categoryIds`; each
+    /// category once), then the
     /// semantic head's stuff classes; the stuff map holds stuff category ids
     /// (0 where the semantic head says 'things').
     public init(_ output: DetectionOutput, model: MaskRCNN) {
@@ -57,6 +58,9 @@ extension FrameDetections {
                 stuff = StuffMap(width: s.width, height: s.height, ids: s.classes.map { table[Int($0)] })
             }
         }
+        // Labels that map onto one category (merged classes) list it once, by its first name.
+        var seen = Set<Int>()
+        categories = categories.filter { seen.insert($0.id).inserted }
         self.init(detections: output.detections, classNames: config.classNames, categories: categories,
                   labelCategories: config.classNames.indices.map { $0 == 0 ? 0 : config.categoryId(ofLabel: $0) },
                   stuff: stuff, embeddings: model.hasTrackHead ? .trackHead : .pooledFeatures)

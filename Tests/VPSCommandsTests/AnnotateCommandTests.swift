@@ -16,11 +16,16 @@ final class AnnotateCommandTests: CLITestCase {
 
     /// The seeded parity model of `fixture` as a safetensors checkpoint, its
     /// input size reduced (the weights are the fixture's) so the test runs fast.
-    static func writeCheckpoint(fixture: String, to path: String) throws -> MaskRCNNConfig {
+    static func writeCheckpoint(fixture: String, to path: String, synthLabels: Bool = false) throws -> MaskRCNNConfig {
         let model = try SeededModel.load(path: root.appendingPathComponent("Tests/Fixtures/parity/\(fixture)").path)
         var config = model.config
         config.transform.minSize = 240
         config.transform.maxSize = 320
+        if synthLabels {
+            // The labels mapped onto `vps synth`'s label set (things 4–7, stuff 1–3), so `vps eval` takes the output.
+            config.categoryIds = config.classNames.indices.map { $0 == 0 ? 0 : 4 + $0 % 4 }
+            config.semanticHead?.categoryIds = [1, 2, 3]
+        }
         try ModelCheckpoint.write(model.stateDict(), config: config, to: path)
         return config
     }
@@ -41,22 +46,28 @@ final class AnnotateCommandTests: CLITestCase {
         let dir = TestMedia.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let weights = dir + "/heads.safetensors"
-        let config = try Self.writeCheckpoint(fixture: "r18_fpn_heads.json", to: weights)
+        let config = try Self.writeCheckpoint(fixture: "r18_fpn_heads.json", to: weights, synthLabels: true)
         XCTAssertNotNil(config.trackHead)
         XCTAssertNotNil(config.semanticHead)
         let frames = 6
         var args = ["annotate", Self.clip, "-o", dir + "/out.mp4", "--weights", weights, "--frames", String(frames),
                     "--pipeline", try pipelineFile("default", in: dir), "--quiet"]
-        for f in ExportFormat.allCases { args += ["--export", dir + "/export-\(f.rawValue)", "--format", f.rawValue] }
+        try FileManager.default.createDirectory(atPath: dir + "/pred", withIntermediateDirectories: false)
+        for f in ExportFormat.allCases {
+            let path = f == .panoptic ? dir + "/pred/video_000" : dir + "/export-\(f.rawValue)"
+            args += ["--export", path, "--format", f.rawValue]
+        }
         let r = try TestMedia.run(Self.vps, args)
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertEqual(try TestMedia.ffprobeFrameCount(dir + "/out.mp4"), frames)
 
         // The panoptic export is what was rendered: every other export must agree with it.
-        let video = try PanopticVideo(directory: dir + "/export-panoptic")
+        let video = try PanopticVideo(directory: dir + "/pred/video_000")
         XCTAssertEqual(video.frames.count, frames)
         let panoptic = try (0..<frames).map { try video.frame($0, png: Self.png) }
         XCTAssertTrue(video.categories.contains { !$0.isThing }, "the semantic head's stuff categories are exported")
+        // 90 labels merged onto synth's 4 thing categories: each category listed once.
+        XCTAssertEqual(video.categories.map(\.id).sorted(), [1, 2, 3, 4, 5, 6, 7])
         var things: [Int: [Int: RLE]] = [:]  // track → frame → mask
         for f in panoptic {
             for s in f.segments where s.instance != 0 { things[s.trackId, default: [:]][f.index] = f.rle(of: s.id) }
@@ -112,6 +123,19 @@ final class AnnotateCommandTests: CLITestCase {
         XCTAssertGreaterThan(inside.n, 0)
         let insideMean = Double(inside.sum) / Double(max(inside.n, 1)), voidMean = Double(void.sum) / Double(max(void.n, 1))
         XCTAssertGreaterThan(insideMean, voidMean + 30, "inside masks \(insideMean), void \(voidMean)")
+
+        // `vps eval` scores the output against the clip's ground truth (its first frames).
+        try FileManager.default.createDirectory(atPath: dir + "/gt", withIntermediateDirectories: false)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/gt/video_000",
+                                                   withDestinationPath: Self.root.appendingPathComponent("Samples/synth/video_000").path)
+        let e = try TestMedia.run(Self.vps, ["eval", "--gt", dir + "/gt", "--pred", dir + "/pred", "--json"])
+        XCTAssertEqual(e.status, 0, e.err)
+        let scores = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(e.out.utf8)) as? [String: Any])
+        let stq = try XCTUnwrap((scores["overall"] as? [String: Any])?["stq"] as? [String: Any], e.out)
+        for key in ["stq", "aq", "iou"] {
+            let v = try XCTUnwrap(stq[key] as? Double, key)
+            XCTAssertTrue((0...1).contains(v), "\(key) = \(v)")
+        }
     }
 
     /// A checkpoint without a track head or a semantic head: things plus void,
