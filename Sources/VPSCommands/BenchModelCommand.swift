@@ -4,6 +4,7 @@ import VPSCheckpoint
 import VPSCore
 import VPSDetection
 import VPSTensor
+import VPSStages
 import VPSVideo
 
 /// `vps bench model`: Mask R-CNN speed per part on real frames, with the
@@ -143,19 +144,16 @@ struct BenchModelCommand: ParsableCommand {
 /// Builds a model from a checkpoint or a seeded description.
 enum ModelLoader {
     static func load(weights: String?, seeded: String?) throws -> MaskRCNN {
+        if let weights { return try FeaturesStage.loadModel(weights: weights) }
         do {
-            if let weights {
-                let (config, dict) = try ModelCheckpoint.load(path: weights)
-                return try MaskRCNN(config: config, weights: dict)
-            }
             let m = try SeededModel.load(path: seeded!)
             return try MaskRCNN(config: m.config, weights: m.stateDict())
         } catch let e as VPSError {
             throw e
         } catch let e as CheckpointError {
-            throw VPSError.unreadableInput(path: weights ?? seeded!, reason: e.reason)
+            throw VPSError.unreadableInput(path: seeded!, reason: e.reason)
         } catch {
-            throw VPSError.unreadableInput(path: weights ?? seeded!, reason: "\(error)")
+            throw VPSError.unreadableInput(path: seeded!, reason: "\(error)")
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import VPSCore
 
 /// Typed access to one stage's settings, with defaults. Every read is checked:
@@ -38,6 +39,27 @@ public struct StageSettings {
 
     public func optionalDouble(_ key: String) throws -> Double? {
         values[key] == nil ? nil : try double(key, default: 0)
+    }
+
+    /// The settings (all but `excluded` keys) decoded as `T` from their JSON
+    /// form, for a stage whose settings are a `Decodable` config. A type
+    /// mismatch names the key; errors `T` throws itself pass through.
+    public func decode<T: Decodable>(_ type: T.Type, excluding excluded: Set<String> = []) throws -> T {
+        var json: [String: Any] = [:]
+        for (k, v) in values where !excluded.contains(k) {
+            switch v {
+            case .string(let s): json[k] = s
+            case .int(let i): json[k] = i
+            case .double(let d): json[k] = d
+            case .bool(let b): json[k] = b
+            }
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: try JSONSerialization.data(withJSONObject: json))
+        } catch DecodingError.typeMismatch(_, let ctx), DecodingError.dataCorrupted(let ctx) {
+            let key = ctx.codingPath.last?.stringValue ?? "?"
+            throw VPSError.invalidPipeline("setting '\(key)' of stage '\(stage)' has the wrong type, got '\(values[key].map { "\($0)" } ?? "?")'")
+        }
     }
 
     public func bool(_ key: String, default d: Bool) throws -> Bool {

@@ -1,4 +1,3 @@
-import Foundation
 import VPSCore
 import VPSDetection
 import VPSMotion
@@ -85,24 +84,7 @@ public final class TrackStage: Stage {
             guard let method = Method(rawValue: name) else {
                 throw VPSError.invalidPipeline("track method '\(name)' is unknown; valid: \(Method.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            var json: [String: Any] = [:]
-            for (k, v) in settings.values where k != "method" {
-                switch v {
-                case .string(let s): json[k] = s
-                case .int(let i): json[k] = i
-                case .double(let d): json[k] = d
-                case .bool(let b): json[k] = b
-                }
-            }
-            let config: TrackerConfig
-            do {
-                config = try JSONDecoder().decode(TrackerConfig.self, from: try JSONSerialization.data(withJSONObject: json))
-            } catch let e as VPSError {
-                throw e
-            } catch DecodingError.typeMismatch(_, let ctx), DecodingError.dataCorrupted(let ctx) {
-                let key = ctx.codingPath.last?.stringValue ?? "?"
-                throw VPSError.invalidPipeline("setting '\(key)' of stage 'track' has the wrong type, got '\(settings.values[key].map { "\($0)" } ?? "?")'")
-            }
+            let config = try settings.decode(TrackerConfig.self, excluding: ["method"])
             return try TrackStage(method: method, config: config, scaleIsExplicit: settings.values["embedding_scale"] != nil)
         })
 }
