@@ -3,7 +3,7 @@ import Foundation
 import VPSCore
 import VPSSynth
 
-/// `vps synth OUT_DIR [--videos N] [--frames F] [--seed S] [--size WxH]`:
+/// `vps synth OUT_DIR [--videos N] [--frames F] [--seed S] [--size WxH] [--difficulty easy|normal|hard]`:
 /// a synthetic video panoptic dataset with exact ground truth.
 struct SynthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,7 +11,10 @@ struct SynthCommand: ParsableCommand {
         abstract: "Generate synthetic videos with exact panoptic ground truth (3 stuff, 4 thing classes).",
         discussion: """
         Writes OUT_DIR/video_NNN/{video.mp4, frames/*.png, panoptic/*.png, panoptic.json} and \
-        OUT_DIR/train.json (COCO instances of all videos). The same seed gives the same dataset.
+        OUT_DIR/train.json (COCO instances of all videos). The same seed gives the same dataset. \
+        --difficulty hard adds bursts of motion blur and noise, brightness changes, posts that \
+        occlude objects partially (void in the labels), faster motion, more same-class crossings \
+        and smaller objects; easy has fewer, larger, slower objects.
         """)
 
     @Argument(help: "Output directory (created; existing video directories in it are not overwritten).")
@@ -28,6 +31,9 @@ struct SynthCommand: ParsableCommand {
 
     @Option(help: "Frame size WxH (even numbers).")
     var size: String = "512x384"
+
+    @Option(help: "easy, normal or hard.")
+    var difficulty: String = "normal"
 
     @Flag(name: .customLong("no-video"), help: "Skip the MP4s (PNG frames are always written).")
     var noVideo = false
@@ -47,6 +53,10 @@ struct SynthCommand: ParsableCommand {
         let (w, h) = try Self.parseSize(size)
         var o = SynthOptions(videos: videos, frames: frames, seed: seed, width: w, height: h)
         o.writeVideo = !noVideo
+        guard let level = SynthDifficulty(rawValue: difficulty) else {
+            throw VPSError.invalidArgument("--difficulty must be easy, normal or hard, got '\(difficulty)'")
+        }
+        o.difficulty = level
         try o.validate()
         let bar = ProgressBar(total: videos * frames, enabled: !quiet && Console.stderrIsTerminal)
         let start = Date()

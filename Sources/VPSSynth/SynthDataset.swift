@@ -14,6 +14,7 @@ public struct SynthOptions: Sendable {
     public var frameRate = Rational(10, 1)
     /// Write the MP4 of each video (PNG frames are always written).
     public var writeVideo = true
+    public var difficulty = SynthDifficulty.normal
 
     public init(videos: Int = 2, frames: Int = 30, seed: UInt64 = 0, width: Int = 512, height: Int = 384) {
         self.videos = videos
@@ -59,7 +60,8 @@ public enum SynthDataset {
         let train = try TrainingJSONWriter(path: dir + "/train.json", categories: SynthLabels.categories)
         for k in 0..<options.videos {
             let name = String(format: "video_%03d", k)
-            let scene = SyntheticScene(width: options.width, height: options.height, frames: options.frames, seed: options.videoSeed(k))
+            let scene = SyntheticScene(width: options.width, height: options.height, frames: options.frames, seed: options.videoSeed(k),
+                                       difficulty: options.difficulty)
             let writer = try PanopticWriter(directory: dir + "/" + name, categories: SynthLabels.categories, png: png)
             try FileSystem.makeDirectory(writer.stagingDirectory + "/frames")
             let encoder = options.writeVideo

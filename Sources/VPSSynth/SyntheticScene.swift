@@ -24,11 +24,14 @@ public enum SynthLabels {
 /// pair of the same class crosses. Per-pixel noise and a 3×3 blur touch only
 /// the image; labels are exact. Panoptic ids are `category·1000 + instance`,
 /// instances numbered from 1 per class and kept for the whole video.
+/// `difficulty` changes sizes, speeds and counts, and at `hard` adds the
+/// degradations of `SynthDifficulty.hard`.
 public struct SyntheticScene: Sendable {
     public let width: Int
     public let height: Int
     public let frameCount: Int
     public let seed: UInt64
+    public let difficulty: SynthDifficulty
 
     struct Thing: Sendable {
         var id: Int
@@ -49,19 +52,22 @@ public struct SyntheticScene: Sendable {
     let horizon: (base: Double, amp: Double, freq: Double, phase: Double)
     let pool: (x0: Double, x1: Double, top: Double)
     let pan: (amp: Double, period: Double, phase: Double)
+    let degradations: Degradations
 
-    public init(width: Int, height: Int, frames: Int, seed: UInt64) {
+    public init(width: Int, height: Int, frames: Int, seed: UInt64, difficulty: SynthDifficulty = .normal) {
         self.width = width
         self.height = height
         frameCount = frames
         self.seed = seed
+        self.difficulty = difficulty
         var rng = SplitMix64(seed: seed &* 0x2545_F491_4F6C_DD1D &+ 1)
         let W = Double(width), H = Double(height)
         worldWidth = W * 1.6
         horizon = (H * rng.uniform(0.3, 0.45), H * rng.uniform(0.02, 0.07), rng.uniform(1.5, 4) * 2 * .pi / (W * 1.6), rng.uniform(0, 2 * .pi))
         let px0 = rng.uniform(0, W * 0.9)
         pool = (px0, px0 + rng.uniform(W * 0.3, W * 0.6), H * rng.uniform(0.65, 0.8))
-        pan = (W * 0.3, Double(max(frames, 2)) * rng.uniform(1.2, 2.5), rng.uniform(0, 2 * .pi))
+        let pan = (amp: W * 0.3, period: Double(max(frames, 2)) * rng.uniform(1.2, 2.5), phase: rng.uniform(0, 2 * .pi))
+        self.pan = pan
         var list: [Thing] = []
         var instance = [Int: Int]()
         let T = Double(max(frames, 1))
@@ -71,21 +77,24 @@ public struct SyntheticScene: Sendable {
             let base = palette[cat]!
             let jitter = rng.uniform(-30, 30)
             return Thing(id: cat * 1000 + instance[cat]!, category: cat, x: x, y: y, vx: vx, vy: vy,
-                         size: min(W, H) * rng.uniform(0.05, 0.11), growth: rng.uniform(-0.4, 0.6) / T,
+                         size: min(W, H) * rng.uniform(difficulty.sizeRange.0, difficulty.sizeRange.1), growth: rng.uniform(-0.4, 0.6) / T,
                          depth: depth, start: start, end: end,
                          color: (max(0, min(255, base.0 + jitter)), max(0, min(255, base.1 - jitter)), base.2),
                          pattern: rng.int(0, 2), angle: rng.uniform(0, 2 * .pi), spin: rng.uniform(-0.05, 0.05))
         }
         // A same-class crossing: two instances moving towards each other on nearly the same line.
-        let crossCat = rng.int(4, 7)
-        let cy = H * rng.uniform(0.55, 0.8)
-        let meet = T * rng.uniform(0.35, 0.65)
-        let speed = W * rng.uniform(0.004, 0.01) * max(1, 60 / T)
-        let cx = W * 0.8 * 0.5 + rng.uniform(-W * 0.1, W * 0.1) + pan.amp * (1 + sin(2 * .pi * meet / pan.period + pan.phase))
-        list.append(make(crossCat, x: cx - speed * meet, y: cy, vx: speed, vy: 0, start: 0, end: frames, depth: 0.5))
-        list.append(make(crossCat, x: cx + speed * meet, y: cy - H * 0.03, vx: -speed, vy: 0, start: 0, end: frames, depth: 0.6))
+        func crossing(y: (Double, Double), depth: Double) {
+            let crossCat = rng.int(4, 7)
+            let cy = H * rng.uniform(y.0, y.1)
+            let meet = T * rng.uniform(0.35, 0.65)
+            let speed = W * rng.uniform(0.004, 0.01) * max(1, 60 / T) * difficulty.speedScale
+            let cx = W * 0.8 * 0.5 + rng.uniform(-W * 0.1, W * 0.1) + pan.amp * (1 + sin(2 * .pi * meet / pan.period + pan.phase))
+            list.append(make(crossCat, x: cx - speed * meet, y: cy, vx: speed, vy: 0, start: 0, end: frames, depth: depth))
+            list.append(make(crossCat, x: cx + speed * meet, y: cy - H * 0.03, vx: -speed, vy: 0, start: 0, end: frames, depth: depth + 0.1))
+        }
+        crossing(y: (0.55, 0.8), depth: 0.5)
         // Others: random paths; some start outside the view (entering), some leave, some appear late.
-        let extra = rng.int(3, 6)
+        let extra = rng.int(difficulty.extraThings.lowerBound, difficulty.extraThings.upperBound)
         for _ in 0..<extra {
             let cat = rng.int(4, 7)
             let start = rng.uniform(0, 1) < 0.3 ? rng.int(0, max(0, frames / 2)) : 0
@@ -93,10 +102,16 @@ public struct SyntheticScene: Sendable {
             let y = H * rng.uniform(0.2, 0.9)
             let fromLeft = rng.uniform(0, 1) < 0.5
             let x = fromLeft ? rng.uniform(-W * 0.2, worldWidth * 0.6) : rng.uniform(worldWidth * 0.4, worldWidth + W * 0.2)
-            let v = W * rng.uniform(0.002, 0.012) * max(1, 60 / T) * (fromLeft ? 1 : -1)
-            list.append(make(cat, x: x, y: y, vx: v, vy: rng.uniform(-0.3, 0.3), start: start, end: end, depth: rng.uniform(0, 1)))
+            let v = W * rng.uniform(0.002, 0.012) * max(1, 60 / T) * (fromLeft ? 1 : -1) * difficulty.speedScale
+            list.append(make(cat, x: x, y: y, vx: v, vy: rng.uniform(-0.3, 0.3) * difficulty.speedScale, start: start, end: end, depth: rng.uniform(0, 1)))
+        }
+        for k in 1..<difficulty.crossings {
+            crossing(y: k % 2 == 1 ? (0.25, 0.5) : (0.4, 0.9), depth: rng.uniform(0, 0.9))
         }
         things = list.sorted { $0.depth < $1.depth }
+        degradations = difficulty == .hard
+            ? Degradations(width: width, height: height, frames: frames, worldWidth: worldWidth, seed: seed)
+            : .none
     }
 
     /// Camera x offset into the world at frame t.
@@ -183,6 +198,10 @@ public struct SyntheticScene: Sendable {
             }
             if any { segments.append(Segment(id: o.id, trackId: o.id)) }
         }
+        let burst = degradations.burst(at: t)
+        if difficulty == .hard {
+            degrade(&rgb, ids: &ids, t: t, camera: cam, burst: burst)
+        }
         // blur (3×3 binomial, separable, replicated border) and noise, image only
         var tmp = [Float](repeating: 0, count: W * H * 3)
         rgb.withUnsafeBufferPointer { src in
@@ -198,6 +217,7 @@ public struct SyntheticScene: Sendable {
         }
         var out = [UInt8](repeating: 0, count: W * H * 3)
         var noise = SplitMix64(seed: seed &* 31 &+ UInt64(t) &* 0x1000_0001)
+        let amplitude = burst?.noise ?? difficulty.noiseAmplitude
         tmp.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 let stride = W * 3
@@ -206,7 +226,7 @@ public struct SyntheticScene: Sendable {
                     var bits: UInt64 = 0
                     for i in 0..<stride {
                         if i % 8 == 0 { bits = noise.next() }
-                        let n = Float(bits & 0xff) / 255 * 12 - 6
+                        let n = Float(bits & 0xff) / 255 * (2 * amplitude) - amplitude
                         bits >>= 8
                         let v = (src[up + i] + 2 * src[mid + i] + src[down + i]) / 16 + n
                         dst[mid + i] = UInt8(max(0, min(255, v)))
@@ -218,5 +238,43 @@ public struct SyntheticScene: Sendable {
         frame.refreshGeometry()
         frame.segments.removeAll { $0.area == 0 }
         return (RGBImage(width: W, height: H, pixels: out), frame)
+    }
+}
+
+extension SyntheticScene {
+    /// `hard`'s degradations of frame `t`, before the 3×3 blur and the noise:
+    /// posts in front of everything (void in the labels), the brightness
+    /// gain, and a burst's horizontal motion blur.
+    func degrade(_ rgb: inout [Float], ids: inout [Int32], t: Int, camera: Double, burst: Degradations.Burst?) {
+        let W = width, H = height
+        for p in degradations.posts {
+            let x0 = max(0, Int((p.x - camera).rounded())), x1 = min(W, Int((p.x - camera + p.width).rounded()))
+            guard x0 < x1 else { continue }
+            for y in Int(p.top * Double(H))..<H {
+                for x in x0..<x1 {
+                    let i = y * W + x
+                    let shade = 0.8 + 0.2 * Noise.value(Double(x) + camera, Double(y), scale: 3, seed: seed &+ 51)
+                    rgb[3 * i] = Float(p.color.0 * shade); rgb[3 * i + 1] = Float(p.color.1 * shade); rgb[3 * i + 2] = Float(p.color.2 * shade)
+                    ids[i] = 0
+                }
+            }
+        }
+        let gain = Float(degradations.gain(at: t))
+        for i in rgb.indices { rgb[i] *= gain }
+        guard let blur = burst?.blur, blur > 1 else { return }
+        // Box blur of `blur` pixels along x (replicated border), per row and channel.
+        let half = blur / 2
+        var row = [Float](repeating: 0, count: W)
+        for y in 0..<H {
+            for ch in 0..<3 {
+                for x in 0..<W { row[x] = rgb[3 * (y * W + x) + ch] }
+                var sum: Float = 0
+                for k in -half...(blur - 1 - half) { sum += row[min(max(k, 0), W - 1)] }
+                for x in 0..<W {
+                    rgb[3 * (y * W + x) + ch] = sum / Float(blur)
+                    sum += row[min(x + blur - half, W - 1)] - row[max(x - half, 0)]
+                }
+            }
+        }
     }
 }
