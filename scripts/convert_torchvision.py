@@ -16,14 +16,14 @@ torchvision's names, with the vps model config as JSON in the metadata key
 (`overwrite_eps(model, 0.0)`); models trained from scratch use 1e-5.
 """
 import argparse
-import json
 import os
 
 import torch
-from safetensors.torch import save_file
 from torchvision.models.detection import MaskRCNN
 from torchvision.models.detection.backbone_utils import resnet_fpn_backbone
 from torchvision.ops import FrozenBatchNorm2d
+
+from vps_export import save_checkpoint
 
 
 def coco_names():
@@ -80,8 +80,7 @@ def main():
                      box_score_thresh=args.score_threshold)
     sd = {k: v for k, v in sd.items() if not k.endswith("num_batches_tracked")}
     model.load_state_dict(sd, strict=True)  # upgrades old names; fails loudly on anything else
-    out = {k: v.detach().to(torch.float32).contiguous() for k, v in model.state_dict().items()
-           if v.is_floating_point()}
+    out = model.state_dict()
 
     if args.class_names:
         with open(args.class_names) as f:
@@ -109,9 +108,8 @@ def main():
                      "nmsThreshold": rh.nms_thresh, "detectionsPerImage": rh.detections_per_img, "maskThreshold": 0.5},
         "classNames": names,
     }
-    save_file(out, args.output, metadata={"vps.config": json.dumps(config, sort_keys=True),
-                                          "vps.source": os.path.basename(args.input)})
-    print(f"wrote {args.output}: {len(out)} tensors, resnet{depth}-FPN, {num_classes} classes, BN eps {args.bn_eps}")
+    n = save_checkpoint(out, config, args.output, os.path.basename(args.input))
+    print(f"wrote {args.output}: {n} tensors, resnet{depth}-FPN, {num_classes} classes, BN eps {args.bn_eps}")
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible, Sendable
         case .unreadable(_, let r), .malformed(_, let r): return r
         case .unsupportedDType(let n, let d): return "tensor \(n) has unsupported dtype \(d)"
         case .rejectedPickle(_, let r): return "unsafe pickle rejected: \(r)"
-        case .mismatches(let m): return "does not match the model config: " + m.joined(separator: "; ")
+        case .mismatches(let m): return Self.summary(of: m)
         }
     }
 
@@ -76,5 +76,51 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible, Sendable
         case .mismatches(let m):
             return "checkpoint does not match the model config (\(m.count) problem\(m.count == 1 ? "" : "s")):\n  " + m.joined(separator: "\n  ")
         }
+    }
+}
+
+extension CheckpointError {
+    /// One short line for a list of mismatches: how many tensors are missing,
+    /// unexpected or of the wrong shape, the first few names of each, and a
+    /// hint about what the file seems to be.
+    static func summary(of problems: [String]) -> String {
+        func names(_ prefix: String) -> [String] {
+            problems.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count).split(separator: " ").first ?? "") }
+        }
+        let missing = names("missing tensor "), unexpected = names("unexpected tensor ")
+        // "tensor NAME has shape …" / "tensor NAME has dtype …"
+        let wrong = problems.filter { !$0.hasPrefix("missing tensor ") && !$0.hasPrefix("unexpected tensor ") }
+            .map { p in p.split(separator: " ").dropFirst().first.map(String.init) ?? p }
+        func firstFew(_ list: [String]) -> String {
+            list.prefix(3).joined(separator: ", ") + (list.count > 3 ? ", …" : "")
+        }
+        var parts: [String] = []
+        if !missing.isEmpty { parts.append("\(missing.count) missing (\(firstFew(missing)))") }
+        if !unexpected.isEmpty { parts.append("\(unexpected.count) unexpected (\(firstFew(unexpected)))") }
+        if !wrong.isEmpty { parts.append("\(wrong.count) of another shape or dtype (\(firstFew(wrong)))") }
+        var line = "does not fit the model config: " + parts.joined(separator: ", ")
+        if let hint = hint(missing: missing, unexpected: unexpected, wrong: wrong) { line += "; " + hint }
+        return line
+    }
+
+    static func hint(missing: [String], unexpected: [String], wrong: [String]) -> String? {
+        let known = ["backbone.", "rpn.", "roi_heads.", "track_head.", "sem_seg_head."]
+        if !unexpected.isEmpty, unexpected.allSatisfy({ $0.hasPrefix("module.") }) {
+            return "its names start with 'module.' (saved from DataParallel); save model.module.state_dict() instead"
+        }
+        if !missing.isEmpty, wrong.isEmpty, !unexpected.contains(where: { n in known.contains { n.hasPrefix($0) } }) {
+            return "it holds no Mask R-CNN tensors at all, so it is not a torchvision Mask R-CNN checkpoint"
+        }
+        if !missing.isEmpty, unexpected.isEmpty, wrong.isEmpty,
+           missing.allSatisfy({ $0.hasPrefix("track_head.") || $0.hasPrefix("sem_seg_head.") }) {
+            return "the config declares a track or semantic head that the file does not have"
+        }
+        if wrong.contains(where: { $0.contains("roi_heads.box_predictor.cls_score") }) {
+            return "its number of classes differs from the config's classNames (set them with --model-config)"
+        }
+        if missing.contains(where: { $0.contains(".conv3.") }) || unexpected.contains(where: { $0.contains(".conv3.") }) {
+            return "its ResNet blocks differ (basic for ResNet-18/34, bottleneck for 50/101); set backbone in --model-config"
+        }
+        return "its architecture differs from the config (a .pth is read as torchvision's COCO R50-FPN unless --model-config says otherwise)"
     }
 }

@@ -5,7 +5,7 @@ import VPSFormats
 import VPSPipeline
 import VPSStages
 
-/// `vps annotate INPUT -o OUT.mp4 --weights FILE [--export FILE --format …]…`:
+/// `vps annotate INPUT -o OUT.mp4 [--weights FILE] [--export FILE --format …]…`:
 /// the main job. Decodes, segments every frame, tracks instances, fuses
 /// things and stuff, and writes the annotated video and every export in one
 /// streaming pass.
@@ -20,7 +20,9 @@ struct AnnotateCommand: ParsableCommand {
         no motion compensation, greedy association). --export may be repeated; the n-th --format \
         applies to the n-th --export (one --format applies to all; the default is coco). Formats: \
         youtube-vis, coco (instances with track_id), mots, mot, panoptic (a directory of PNGs \
-        plus panoptic.json).
+        plus panoptic.json). Without --weights, vps's own model runs: it knows only the synthetic \
+        classes of `vps synth` (sky, ground, water; disc, box, triangle, diamond). For real footage \
+        pass COCO weights, e.g. torchvision's maskrcnn_resnet50_fpn_coco-bf2d0c1e.pth.
         """)
 
     @Argument(help: "Input video or image.")
@@ -29,8 +31,7 @@ struct AnnotateCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Annotated output video (.mp4, .mov or .mkv).")
     var output: String
 
-    @Option(help: "Model checkpoint (.safetensors with a vps config, or a torchvision .pth).")
-    var weights: String?
+    @OptionGroup var model: ModelOptions
 
     @Option(help: "Pipeline: a YAML file, or a built-in name (default, per-frame).")
     var pipeline: String?
@@ -63,10 +64,7 @@ struct AnnotateCommand: ParsableCommand {
 
     func run() throws {
         var spec = try PipelineLoader.load(named: pipeline ?? "default")
-        guard let weights, !weights.isEmpty else {
-            throw VPSError.invalidArgument("vps annotate needs a model: pass --weights FILE (.safetensors or torchvision .pth)")
-        }
-        spec.override(stage: "features", key: "weights", value: .string(weights))
+        try model.apply(to: &spec)
         if let scoreThreshold { spec.override(stage: "detect", key: "score_threshold", value: .double(scoreThreshold)) }
         // Exports read the fused result: they go right after the panoptic stage.
         var at = (spec.stages.firstIndex { $0.name == "panoptic" } ?? spec.stages.count - 1) + 1

@@ -4,7 +4,7 @@ import VPSCore
 import VPSPipeline
 import VPSStages
 
-/// `vps segment INPUT -o OUT.mp4 --weights FILE [--export dets.json --format coco]`:
+/// `vps segment INPUT -o OUT.mp4 [--weights FILE] [--export dets.json --format coco]`:
 /// per-frame Mask R-CNN instance segmentation through the staged pipeline.
 struct SegmentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +13,9 @@ struct SegmentCommand: ParsableCommand {
         discussion: """
         Masks, boxes, class names and scores are drawn on the video. INPUT may be a still image. \
         --weights takes vps safetensors (see scripts/convert_torchvision.py) or a torchvision .pth \
-        state dict (read as the COCO R50-FPN). --export writes COCO instances JSON with RLE masks.
+        state dict (read as the COCO R50-FPN unless --model-config says otherwise); without it, vps's \
+        own model runs, which knows only the synthetic classes of `vps synth`. --export writes COCO \
+        instances JSON with RLE masks.
         """)
 
     @Argument(help: "Input video or image.")
@@ -22,8 +24,7 @@ struct SegmentCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output video (.mp4, .mov or .mkv).")
     var output: String
 
-    @Option(help: "Model checkpoint (.safetensors with a vps config, or a torchvision .pth).")
-    var weights: String?
+    @OptionGroup var model: ModelOptions
 
     @Option(help: "Write detections to this file.")
     var export: String?
@@ -46,10 +47,7 @@ struct SegmentCommand: ParsableCommand {
 
     func run() throws {
         var spec = try PipelineLoader.load(file: pipeline, builtin: "segment")
-        guard let weights, !weights.isEmpty else {
-            throw VPSError.invalidArgument("vps segment needs a model: pass --weights FILE (.safetensors or torchvision .pth)")
-        }
-        spec.override(stage: "features", key: "weights", value: .string(weights))
+        try model.apply(to: &spec)
         if let scoreThreshold { spec.override(stage: "detect", key: "score_threshold", value: .double(scoreThreshold)) }
         if let export {
             let entry = StageSpec(name: "export", settings: ["path": .string(export), "format": .string(format), "input": .string("detections")])

@@ -12,14 +12,14 @@ struct WeightsCommand: ParsableCommand {
         subcommands: [WeightsInspectCommand.self])
 }
 
-/// `vps weights inspect FILE [--json]`: what a checkpoint holds.
+/// `vps weights inspect [FILE] [--json]`: what a checkpoint holds (the default model without FILE).
 struct WeightsInspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "List a checkpoint's tensors (name, shape, dtype), its metadata and model config.")
 
-    @Argument(help: "A .safetensors file, or a torchvision .pth/.pt state dict.")
-    var file: String
+    @Argument(help: "A .safetensors file, or a torchvision .pth/.pt state dict (default: vps's own model).")
+    var file: String?
 
     @Flag(help: "Print JSON.")
     var json = false
@@ -38,6 +38,7 @@ struct WeightsInspectCommand: ParsableCommand {
     }
 
     func run() throws {
+        let file = try DefaultModel.resolve(self.file)
         try InputFile.validate(file)
         let dict: StateDict
         do { dict = try ModelCheckpoint.readStateDict(path: file) } catch let e as CheckpointError {

@@ -23,16 +23,23 @@ public enum ModelCheckpoint {
 
     /// The config and weights of a checkpoint. A `.pth` carries no config:
     /// `fallback` is used (torchvision's COCO R50-FPN, BN eps 0, by default).
-    public static func load(path: String, fallback: MaskRCNNConfig? = nil) throws -> (MaskRCNNConfig, StateDict) {
+    /// `configFile` (`--model-config`) is laid over whichever config applies.
+    public static func load(path: String, fallback: MaskRCNNConfig? = nil, configFile: String? = nil) throws -> (MaskRCNNConfig, StateDict) {
         let dict = try readStateDict(path: path)
+        var config: MaskRCNNConfig
         if let json = dict.metadata[configKey] {
-            do { return (try MaskRCNNConfig.decode(json: json), dict) } catch {
+            do { config = try MaskRCNNConfig.decode(json: json) } catch {
                 throw DetectionError.invalidConfig("the config in \(path) does not decode: \(error)")
             }
+        } else if let fallback {
+            config = fallback
+        } else if path.lowercased().hasSuffix(".safetensors") && configFile == nil {
+            throw DetectionError.missingConfig(path: path)
+        } else {
+            config = MaskRCNNConfig.resnet50FPN()
         }
-        if let fallback { return (fallback, dict) }
-        if path.lowercased().hasSuffix(".safetensors") { throw DetectionError.missingConfig(path: path) }
-        return (MaskRCNNConfig.resnet50FPN(), dict)
+        if let configFile { config = try config.merging(jsonFile: configFile) }
+        return (config, dict)
     }
 
     /// Writes `dict` as safetensors with `config` in the metadata.

@@ -234,7 +234,7 @@ public enum DetectionError: Error, Equatable, CustomStringConvertible, Sendable 
     public var description: String {
         switch self {
         case .invalidConfig(let m): return "invalid model config: \(m)"
-        case .missingConfig(let p): return "\(p) carries no vps model config; convert it with scripts/convert_torchvision.py or pass --config"
+        case .missingConfig(let p): return "\(p) carries no vps model config; convert it with scripts/convert_torchvision.py or pass --model-config FILE"
         }
     }
 }

@@ -42,11 +42,14 @@ public final class FeaturesStage: Stage {
         packet[FeaturesKey.self] = FrameFeatures(model: model, maps: model.features(packet.frame.image))
     }
 
-    /// Loads a checkpoint into a model, turning checkpoint problems into user errors.
-    public static func loadModel(weights: String) throws -> MaskRCNN {
+    /// Loads a checkpoint into a model, turning checkpoint problems into user
+    /// errors; `modelConfig` is a JSON config file laid over the checkpoint's
+    /// (or, for a `.pth`, over torchvision's COCO R50-FPN).
+    public static func loadModel(weights: String, modelConfig: String? = nil) throws -> MaskRCNN {
         try InputFile.validate(weights)
+        if let modelConfig { try InputFile.validate(modelConfig) }
         do {
-            let (config, dict) = try ModelCheckpoint.load(path: weights)
+            let (config, dict) = try ModelCheckpoint.load(path: weights, configFile: modelConfig)
             return try MaskRCNN(config: config, weights: dict)
         } catch let e as CheckpointError {
             throw VPSError.unreadableInput(path: weights, reason: e.reason)
@@ -57,12 +60,13 @@ public final class FeaturesStage: Stage {
 
     static let definition = StageDefinition(
         name: "features", summary: "ResNet-FPN backbone features (loads the model checkpoint)",
-        keys: ["weights"],
+        keys: ["weights", "model_config"],
         builder: .stage { settings, _ in
             let weights = try settings.string("weights", default: "")
             guard !weights.isEmpty else {
                 throw VPSError.invalidArgument("this model needs weights: pass --weights FILE (.safetensors or torchvision .pth)")
             }
-            return FeaturesStage(model: try loadModel(weights: weights))
+            let config = try settings.string("model_config", default: "")
+            return FeaturesStage(model: try loadModel(weights: weights, modelConfig: config.isEmpty ? nil : config))
         })
 }
