@@ -37,8 +37,7 @@ struct PipelineLauncher {
         let token = CancellationToken()
         let interrupts = InterruptHandler(token: token, quiet: common.quiet)
         defer { interrupts.uninstall() }
-        let progress = ProgressBar(total: pipeline.source.expectedFrameCount,
-                                   enabled: !common.quiet && Console.stderrIsTerminal)
+        let progress = ProgressBar(total: pipeline.source.expectedFrameCount, style: ProgressBar.style(quiet: common.quiet))
         let report = try ConcurrentRunner.run(pipeline, options: RunOptions(
             queueCapacity: spec.queueCapacity, cancellation: token) { _, done in progress.update(done) })
         progress.finish()

@@ -10,14 +10,14 @@ import XCTest
 /// Samples clip, every export format in one pass, checked against each other
 /// and against the annotated video.
 final class AnnotateCommandTests: CLITestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let clip = root.appendingPathComponent("Samples/synth/video_000/video.mp4").path
+    static let root = TestPaths.root
+    static let clip = TestPaths.repository("Samples/synth/video_000/video.mp4")
     static let png = PNGCodec(read: { try ImageFile.read($0) }, write: { try ImageFile.writePNG($0, to: $1) })
 
     /// The seeded parity model of `fixture` as a safetensors checkpoint, its
     /// input size reduced (the weights are the fixture's) so the test runs fast.
     static func writeCheckpoint(fixture: String, to path: String, synthLabels: Bool = false) throws -> MaskRCNNConfig {
-        let model = try SeededModel.load(path: root.appendingPathComponent("Tests/Fixtures/parity/\(fixture)").path)
+        let model = try SeededModel.load(path: TestPaths.fixture("parity/\(fixture)"))
         var config = model.config
         config.transform.minSize = 240
         config.transform.maxSize = 320

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 import VPSVideo
 
 /// `vps synth` and `vps eval` as a user runs them.
@@ -7,8 +8,7 @@ final class EvalSynthCommandTests: CLITestCase {
     var dir = ""
 
     override func setUp() {
-        dir = NSTemporaryDirectory() + "vps-evalcli-\(getpid())-\(UUID().uuidString.prefix(6))"
-        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        dir = TestMedia.scratchDirectory(name)
     }
 
     override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }

@@ -105,8 +105,7 @@ final class FlowCommandTests: CLITestCase {
     }
 
     func testBuiltInPipelinesMatchTheShippedFiles() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let dir = root.appendingPathComponent("pipelines")
+        let dir = TestPaths.root.appendingPathComponent("pipelines")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".yaml") }.sorted()
         XCTAssertEqual(files.map { String($0.dropLast(5)) }, BuiltinPipelines.yaml.keys.sorted(),
                        "run scripts/embed_pipelines")

@@ -4,6 +4,7 @@ import VPSCore
 import VPSDetection
 import VPSTensor
 import XCTest
+import TestSupport
 
 final class LoadingTests: XCTestCase {
     func testEveryMismatchIsReportedByName() throws {
@@ -49,8 +50,9 @@ final class LoadingTests: XCTestCase {
         let f = try ParityFixture.load("r18_fpn")
         var d = StateDict()
         d.tensors["backbone.fpn.inner_blocks.0.0.weight"] = TensorEntry(shape: [1], values: [1])
-        let path = NSTemporaryDirectory() + "vps-ckpt-\(getpid()).safetensors"
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let dir = TestMedia.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/checkpoint.safetensors"
         try ModelCheckpoint.write(d, config: f.config, to: path)
         let (config, back) = try ModelCheckpoint.load(path: path)
         XCTAssertEqual(config, f.config)

@@ -1,5 +1,6 @@
 import XCTest
 import VPSTensor
+import TestSupport
 
 final class EngineTests: XCTestCase {
     func testConvMatchesNaiveAcrossShapes() {
