@@ -1,7 +1,9 @@
 import Foundation
 import VPSCore
+import VPSMotion
 import VPSPipeline
 import VPSStages
+import VPSTensor
 
 /// Finds pipeline descriptions: a user's file, or one built into the binary.
 enum PipelineLoader {
@@ -75,6 +77,7 @@ enum Profile {
             s += String(format: "; slowest stage %@ at %.1f fps (end-to-end/slowest = %.2f)",
                         slowest.name as NSString, slowest.throughput, r.fps / slowest.throughput)
         }
+        s += "\nthreads: OpenMP \(EngineThreads.count), OpenCV \(FlowEstimator.threads)"
         s += String(format: "\npeak RSS: %.1f MB\n", Double(PeakMemory.residentKilobytes) / 1024)
         return s
     }

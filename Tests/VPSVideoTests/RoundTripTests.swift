@@ -25,6 +25,19 @@ final class RoundTripTests: XCTestCase {
         XCTAssertEqual(info.video?.pixelFormat, "yuv420p")
     }
 
+    /// MP4 output is written with `+faststart`: the index (`moov`) comes
+    /// before the media data (`mdat`), so a player can start before the end.
+    func testMP4IndexComesBeforeTheMediaData() throws {
+        let dir = TestMedia.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = try TestMedia.movingSquareVideo(path: dir + "/fast.mp4", frames: 10)
+        let boxes = try TestMedia.topLevelBoxes(path)
+        let moov = try XCTUnwrap(boxes.firstIndex(of: "moov"), "\(boxes)")
+        let mdat = try XCTUnwrap(boxes.firstIndex(of: "mdat"), "\(boxes)")
+        XCTAssertEqual(boxes.first, "ftyp")
+        XCTAssertLessThan(moov, mdat, "\(boxes)")
+    }
+
     func testVariableFrameRateTimestampsSurvive() throws {
         let dir = TestMedia.scratchDirectory()
         let stamps: [Double] = [0, 0.04, 0.1, 0.12, 0.3, 0.31, 0.5, 1.0]
