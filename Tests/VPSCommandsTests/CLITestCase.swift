@@ -51,7 +51,8 @@ final class BackgroundRun: @unchecked Sendable {
         process.standardError = err
         err.fileHandleForReading.readabilityHandler = { [weak self] h in
             let d = h.availableData
-            guard let self, !d.isEmpty else { return }
+            guard !d.isEmpty else { h.readabilityHandler = nil; return }  // end of file
+            guard let self else { return }
             self.lock.lock(); self.collected += String(decoding: d, as: UTF8.self); self.lock.unlock()
         }
         try process.run()
