@@ -72,18 +72,18 @@ let package = Package(
         .target(name: "VPSTracking", dependencies: ["VPSCore", "VPSMotion", "VPSFormats"]),
 
         // MARK: tests
-        .target(name: "TestSupport", dependencies: ["VPSCore", "VPSVideo"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["VPSCore", "VPSVideo", "VPSCheckpoint", "VPSDetection"], path: "Tests/TestSupport"),
         .testTarget(name: "VPSVideoTests", dependencies: ["VPSVideo", "TestSupport"]),
         .testTarget(name: "VPSMotionTests", dependencies: ["VPSMotion", "VPSVideo", "TestSupport"]),
-        .testTarget(name: "VPSPipelineTests", dependencies: ["VPSPipeline"]),
-        .testTarget(name: "VPSTensorTests", dependencies: ["VPSTensor"]),
-        .testTarget(name: "VPSCheckpointTests", dependencies: ["VPSCheckpoint"]),
-        .testTarget(name: "VPSDetectionTests", dependencies: ["VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSCore", "VPSVideo"]),
-        .testTarget(name: "VPSCommandsTests", dependencies: ["vps", "VPSStages", "VPSVideo", "TestSupport", "VPSDetection", "VPSCheckpoint", "VPSFormats", "VPSTracking", "VPSSynth", "VPSEval"]),
+        .testTarget(name: "VPSPipelineTests", dependencies: ["VPSPipeline", "TestSupport"]),
+        .testTarget(name: "VPSTensorTests", dependencies: ["VPSTensor", "TestSupport"]),
+        .testTarget(name: "VPSCheckpointTests", dependencies: ["VPSCheckpoint", "VPSDetection", "TestSupport"]),
+        .testTarget(name: "VPSDetectionTests", dependencies: ["VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSCore", "VPSVideo", "TestSupport"]),
+        .testTarget(name: "VPSCommandsTests", dependencies: ["vps", "VPSCommands", "VPSStages", "VPSVideo", "TestSupport", "VPSDetection", "VPSCheckpoint", "VPSFormats", "VPSTracking", "VPSSynth", "VPSEval"]),
         .testTarget(name: "VPSStagesTests", dependencies: ["VPSStages", "VPSPipeline", "VPSFormats", "VPSTracking", "VPSDetection", "VPSTensor", "VPSCheckpoint", "VPSMotion", "VPSCore", "TestSupport"]),
-        .testTarget(name: "VPSFormatsTests", dependencies: ["VPSFormats", "VPSVideo"]),
-        .testTarget(name: "VPSEvalTests", dependencies: ["VPSEval", "VPSFormats", "VPSVideo"]),
-        .testTarget(name: "VPSSynthTests", dependencies: ["VPSSynth", "VPSFormats", "VPSEval", "VPSVideo"]),
-        .testTarget(name: "VPSTrackingTests", dependencies: ["VPSTracking", "VPSSynth", "VPSEval", "VPSFormats", "VPSMotion", "VPSCore"]),
+        .testTarget(name: "VPSFormatsTests", dependencies: ["VPSFormats", "VPSVideo", "TestSupport"]),
+        .testTarget(name: "VPSEvalTests", dependencies: ["VPSEval", "VPSFormats", "VPSVideo", "TestSupport"]),
+        .testTarget(name: "VPSSynthTests", dependencies: ["VPSSynth", "VPSFormats", "VPSEval", "VPSVideo", "TestSupport"]),
+        .testTarget(name: "VPSTrackingTests", dependencies: ["VPSTracking", "VPSSynth", "VPSEval", "VPSFormats", "VPSMotion", "VPSCore", "TestSupport"]),
     ]
 )

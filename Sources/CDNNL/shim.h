@@ -7,6 +7,12 @@ extern "C" {
 
 #include <oneapi/dnnl/dnnl.h>
 
+/* OpenMP (libgomp), the runtime oneDNN runs its primitives on. Its thread
+   count is read from OMP_NUM_THREADS once, when the library loads; later
+   changes go through omp_set_num_threads. */
+void omp_set_num_threads(int n);
+int omp_get_max_threads(void);
+
 /* Macros that do not import into Swift. */
 static inline void *vps_dnnl_memory_allocate(void) { return DNNL_MEMORY_ALLOCATE; }
 static inline int vps_dnnl_arg_src(void) { return DNNL_ARG_SRC; }

@@ -89,3 +89,5 @@ extern "C" int vps_remap_rgb(const uint8_t *src, int w, int h, const float *flow
 
 extern "C" void vps_cv_set_threads(int n) { cv::setNumThreads(n <= 0 ? -1 : n); }
 
+extern "C" int vps_cv_get_threads(void) { return cv::getNumThreads(); }
+

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VPSCore
 import VPSMotion
+import VPSTensor
 
 /// Options every processing command shares.
 struct CommonOptions: ParsableArguments {
@@ -34,11 +35,14 @@ struct CommonOptions: ParsableArguments {
     func applyThreads() { applyThreadCount(threads) }
 }
 
-/// Sets the worker threads of OpenMP (oneDNN reads `OMP_NUM_THREADS` at its
-/// first primitive) and OpenCV; 0 leaves the libraries' defaults. Every command
-/// with a `--threads` option calls this before any work starts.
+/// Sets the worker threads of OpenMP (oneDNN's runtime; it read
+/// `OMP_NUM_THREADS` when it loaded, so the count is set through its API, and
+/// the variable for child processes) and OpenCV; 0 leaves the libraries'
+/// defaults. Every command with a `--threads` option calls this before any
+/// work starts.
 func applyThreadCount(_ n: Int) {
     guard n > 0 else { return }
     setenv("OMP_NUM_THREADS", String(n), 1)
+    EngineThreads.set(n)
     FlowEstimator.setThreads(n)
 }

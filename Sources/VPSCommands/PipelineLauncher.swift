@@ -1,7 +1,9 @@
 import Foundation
 import VPSCore
+import VPSMotion
 import VPSPipeline
 import VPSStages
+import VPSTensor
 
 /// Finds pipeline descriptions: a user's file, or one built into the binary.
 enum PipelineLoader {
@@ -37,8 +39,7 @@ struct PipelineLauncher {
         let token = CancellationToken()
         let interrupts = InterruptHandler(token: token, quiet: common.quiet)
         defer { interrupts.uninstall() }
-        let progress = ProgressBar(total: pipeline.source.expectedFrameCount,
-                                   enabled: !common.quiet && Console.stderrIsTerminal)
+        let progress = ProgressBar(total: pipeline.source.expectedFrameCount, style: ProgressBar.style(quiet: common.quiet))
         let report = try ConcurrentRunner.run(pipeline, options: RunOptions(
             queueCapacity: spec.queueCapacity, cancellation: token) { _, done in progress.update(done) })
         progress.finish()
@@ -76,6 +77,7 @@ enum Profile {
             s += String(format: "; slowest stage %@ at %.1f fps (end-to-end/slowest = %.2f)",
                         slowest.name as NSString, slowest.throughput, r.fps / slowest.throughput)
         }
+        s += "\nthreads: OpenMP \(EngineThreads.count), OpenCV \(FlowEstimator.threads)"
         s += String(format: "\npeak RSS: %.1f MB\n", Double(PeakMemory.residentKilobytes) / 1024)
         return s
     }

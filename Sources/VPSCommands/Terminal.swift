@@ -33,20 +33,40 @@ final class InterruptHandler {
     }
 }
 
-/// A one-line progress bar on stderr: frames done/total, fps and ETA.
+/// Progress on stderr. On a terminal, a one-line bar redrawn in place:
+/// frames done/total, fps and ETA. Elsewhere (a log file, a pipe), plain
+/// lines `vps: progress: N/TOTAL frames` after the first frame and at each
+/// further tenth of the total (every 100 frames when the total is unknown),
+/// so a log shows that frames are flowing and how far the run got.
 final class ProgressBar {
+    enum Style { case off, bar, lines }
     private let total: Int?
-    private let enabled: Bool
+    private let style: Style
     private let start = Date()
     private var lastDraw = Date.distantPast
 
-    init(total: Int?, enabled: Bool) {
+    init(total: Int?, style: Style) {
         self.total = total
-        self.enabled = enabled
+        self.style = style
     }
 
+    convenience init(total: Int?, enabled: Bool) {
+        self.init(total: total, style: enabled ? .bar : .off)
+    }
+
+    /// `.bar` on a terminal, `.lines` elsewhere, `.off` when `quiet`.
+    static func style(quiet: Bool) -> Style { quiet ? .off : Console.stderrIsTerminal ? .bar : .lines }
+
     func update(_ done: Int) {
-        guard enabled else { return }
+        switch style {
+        case .off: return
+        case .lines:
+            let step: Bool
+            if let total, total > 0 { step = done * 10 / total > (done - 1) * 10 / total } else { step = done % 100 == 0 }
+            if done == 1 || step { Console.note("progress: \(done)" + (total.map { "/\($0)" } ?? "") + " frames") }
+            return
+        case .bar: break
+        }
         let now = Date()
         guard now.timeIntervalSince(lastDraw) >= 0.1 || done == total else { return }
         lastDraw = now
@@ -67,7 +87,7 @@ final class ProgressBar {
     }
 
     func finish() {
-        guard enabled else { return }
+        guard style == .bar else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
 }

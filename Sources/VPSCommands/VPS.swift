@@ -22,26 +22,32 @@ public struct VPS: ParsableCommand {
             var command = try parseAsRoot(arguments)
             try command.run()
             Foundation.exit(0)
-        } catch let error as VPSError {
-            Console.error(error.description)
-            Foundation.exit(error.exitCode)
-        } catch ExitCodeError.interrupted {
-            Foundation.exit(130)
-        } catch let code as ExitCode {
-            Foundation.exit(code.rawValue)
         } catch {
+            let outcome = outcome(of: error)
+            if let text = outcome.stdout { print(text) }
+            if let line = outcome.stderr { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            Foundation.exit(outcome.status)
+        }
+    }
+
+    /// What `runAndExit` does with an error a command threw: the exit status,
+    /// and what it prints on stdout (help, version) and stderr (one line).
+    public static func outcome(of error: Error) -> (status: Int32, stdout: String?, stderr: String?) {
+        switch error {
+        case let error as VPSError:
+            return (error.exitCode, nil, "vps: error: \(error.description)")
+        case ExitCodeError.interrupted:
+            return (130, nil, nil)
+        case let code as ExitCode:
+            return (code.rawValue, nil, nil)
+        default:
             let code = exitCode(for: error)
-            if code == .success {
-                print(fullMessage(for: error))
-                Foundation.exit(0)
-            }
+            if code == .success { return (0, fullMessage(for: error), nil) }
             if code == .validationFailure {
                 let line = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
-                Console.error("\(line) (see 'vps --help')")
-                Foundation.exit(1)
+                return (1, nil, "vps: error: \(line) (see 'vps --help')")
             }
-            Console.error("internal error: \(error)")
-            Foundation.exit(2)
+            return (2, nil, "vps: error: internal error: \(error)")
         }
     }
 }

@@ -109,6 +109,9 @@ public final class FlowEstimator {
 
     /// Sets OpenCV's worker threads for every estimator (0 = OpenCV's default).
     public static func setThreads(_ n: Int) { vps_cv_set_threads(Int32(n)) }
+
+    /// OpenCV's current number of worker threads.
+    public static var threads: Int { Int(vps_cv_get_threads()) }
 }
 
 /// An 8-bit single-channel image, row-major, unpadded.

@@ -119,6 +119,20 @@ public struct StageRegistry {
 
     public var names: [String] { definitions.map(\.name) }
 
+    /// The definition of `entry`'s stage, once its name and every setting key
+    /// are known to it; otherwise `VPSError.invalidPipeline` listing the valid
+    /// ones (prefixed with `pipeline`, the pipeline's name).
+    public func definition(for entry: StageSpec, in pipeline: String) throws -> StageDefinition {
+        guard let def = definitions.first(where: { $0.name == entry.name }) else {
+            throw VPSError.invalidPipeline("\(pipeline): unknown stage '\(entry.name)'; valid stages: \(names.joined(separator: ", "))")
+        }
+        for key in entry.settings.keys.sorted() where !def.keys.contains(key) {
+            let valid = def.keys.isEmpty ? "it takes none" : "valid: \(def.keys.joined(separator: ", "))"
+            throw VPSError.invalidPipeline("\(pipeline): stage '\(entry.name)' has no setting '\(key)'; \(valid)")
+        }
+        return def
+    }
+
     /// Builds and checks a pipeline from its description: unknown stages or
     /// settings, a first entry that is not a source, a source anywhere else,
     /// and unmet stage requirements are all `VPSError.invalidPipeline`.
@@ -126,13 +140,7 @@ public struct StageRegistry {
         var source: FrameSource?
         var stages: [Stage] = []
         for (i, entry) in spec.stages.enumerated() {
-            guard let def = definitions.first(where: { $0.name == entry.name }) else {
-                throw VPSError.invalidPipeline("\(spec.name): unknown stage '\(entry.name)'; valid stages: \(names.joined(separator: ", "))")
-            }
-            for key in entry.settings.keys.sorted() where !def.keys.contains(key) {
-                let valid = def.keys.isEmpty ? "it takes none" : "valid: \(def.keys.joined(separator: ", "))"
-                throw VPSError.invalidPipeline("\(spec.name): stage '\(entry.name)' has no setting '\(key)'; \(valid)")
-            }
+            let def = try definition(for: entry, in: spec.name)
             let settings = StageSettings(stage: entry.name, values: entry.settings)
             switch def.builder {
             case .source(let make):

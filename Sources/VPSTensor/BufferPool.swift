@@ -10,24 +10,27 @@ import Foundation
 /// `limit` idle bytes: a buffer that does not fit evicts buffers of other
 /// sizes (sizes that stopped recurring, e.g. after the input size changed),
 /// or is freed as before. Memory stays bounded over any number of frames.
-final class BufferPool: @unchecked Sendable {
-    static let shared = BufferPool()
+public final class BufferPool: @unchecked Sendable {
+    public static let shared = BufferPool()
 
     /// Buffers smaller than this come from malloc directly (its heap already
     /// reuses them without page faults).
-    static let minimumBytes = 256 << 10
+    public static let minimumBytes = 256 << 10
     /// The most bytes the pool holds while they are not in use.
-    let limit: Int
+    public let limit: Int
     private var free: [Int: [UnsafeMutableRawPointer]] = [:]
     private var held = 0
     private let lock = NSLock()
 
-    init(limit: Int = 768 << 20) { self.limit = limit }
+    public init(limit: Int = 768 << 20) { self.limit = limit }
+
+    /// Bytes held idle right now (at most `limit`).
+    public var heldBytes: Int { lock.lock(); defer { lock.unlock() }; return held }
 
     /// A 64-byte-aligned buffer of `byteCount` bytes (a multiple of 64), with
     /// unspecified contents; `fresh` is true when it was newly allocated
     /// (not recycled).
-    func take(byteCount: Int) -> (pointer: UnsafeMutableRawPointer, fresh: Bool) {
+    public func take(byteCount: Int) -> (pointer: UnsafeMutableRawPointer, fresh: Bool) {
         if byteCount >= Self.minimumBytes {
             lock.lock()
             if let p = free[byteCount]?.popLast() {
@@ -41,7 +44,7 @@ final class BufferPool: @unchecked Sendable {
     }
 
     /// Returns a buffer obtained from `take` with the same `byteCount`.
-    func give(_ p: UnsafeMutableRawPointer, byteCount: Int) {
+    public func give(_ p: UnsafeMutableRawPointer, byteCount: Int) {
         if byteCount >= Self.minimumBytes {
             lock.lock()
             if byteCount <= limit {

@@ -3,6 +3,14 @@ import Foundation
 
 /// Failures of the oneDNN library. These indicate an internal problem (an
 /// unsupported shape or a library fault), never bad user input.
+/// The worker threads oneDNN's primitives run on (its OpenMP runtime).
+public enum EngineThreads {
+    /// Sets them for every primitive run from now on (n ≥ 1).
+    public static func set(_ n: Int) { omp_set_num_threads(Int32(n)) }
+    /// The number the next primitive will use.
+    public static var count: Int { Int(omp_get_max_threads()) }
+}
+
 public struct DNNLError: Error, CustomStringConvertible {
     public let call: String
     public let status: dnnl_status_t

@@ -97,6 +97,34 @@ public enum TestMedia {
         return Int(r.out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 
+    /// Presentation times (seconds) of every frame of the first video stream,
+    /// as ffprobe reports them.
+    public static func ffprobeFrameTimes(_ path: String) throws -> [Double] {
+        let r = try run("/usr/bin/ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries",
+                                             "frame=best_effort_timestamp_time", "-of", "csv=p=0", path])
+        // One line per frame, the value first (a frame with side data adds a
+        // trailing comma and a blank line).
+        return r.out.split(separator: "\n").compactMap { line in
+            line.split(separator: ",").first.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        }
+    }
+
+    /// The four-character types of an MP4/MOV file's top-level boxes, in file order.
+    public static func topLevelBoxes(_ path: String) throws -> [String] {
+        let data = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        var types: [String] = [], offset = 0
+        func be(_ at: Int, _ n: Int) -> Int { (0..<n).reduce(0) { $0 << 8 | Int(data[at + $1]) } }
+        while offset + 8 <= data.count {
+            var size = be(offset, 4)
+            types.append(String(decoding: data[(offset + 4)..<(offset + 8)], as: UTF8.self))
+            if size == 1, offset + 16 <= data.count { size = be(offset + 8, 8) }  // 64-bit size
+            if size == 0 { break }  // to the end of the file
+            guard size >= 8 else { throw VPSError.unreadableInput(path: path, reason: "box of \(size) bytes at \(offset)") }
+            offset += size
+        }
+        return types
+    }
+
     /// RGB24 bytes of every frame as the ffmpeg CLI decodes them (autorotate on).
     public static func ffmpegRawFrames(_ path: String, extraArgs: [String] = []) throws -> [UInt8] {
         let r = try runData("/usr/bin/ffmpeg", ["-v", "error", "-i", path] + extraArgs +

@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import VPSCore
 import VPSDetection
+import VPSEval
 import VPSFormats
 import VPSVideo
 import XCTest
@@ -10,14 +11,14 @@ import XCTest
 /// Samples clip, every export format in one pass, checked against each other
 /// and against the annotated video.
 final class AnnotateCommandTests: CLITestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let clip = root.appendingPathComponent("Samples/synth/video_000/video.mp4").path
+    static let root = TestPaths.root
+    static let clip = TestPaths.repository("Samples/synth/video_000/video.mp4")
     static let png = PNGCodec(read: { try ImageFile.read($0) }, write: { try ImageFile.writePNG($0, to: $1) })
 
     /// The seeded parity model of `fixture` as a safetensors checkpoint, its
     /// input size reduced (the weights are the fixture's) so the test runs fast.
     static func writeCheckpoint(fixture: String, to path: String, synthLabels: Bool = false) throws -> MaskRCNNConfig {
-        let model = try SeededModel.load(path: root.appendingPathComponent("Tests/Fixtures/parity/\(fixture)").path)
+        let model = try SeededModel.load(path: TestPaths.fixture("parity/\(fixture)"))
         var config = model.config
         config.transform.minSize = 240
         config.transform.maxSize = 320
@@ -132,10 +133,26 @@ final class AnnotateCommandTests: CLITestCase {
         XCTAssertEqual(e.status, 0, e.err)
         let scores = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(e.out.utf8)) as? [String: Any])
         let stq = try XCTUnwrap((scores["overall"] as? [String: Any])?["stq"] as? [String: Any], e.out)
-        for key in ["stq", "aq", "iou"] {
-            let v = try XCTUnwrap(stq[key] as? Double, key)
-            XCTAssertTrue((0...1).contains(v), "\(key) = \(v)")
+        // The known values: the export's frames and the ground truth's, paired by
+        // frame index, through VPSEval's STQ (deeplab2's, see ReferenceAgreementTests);
+        // ground-truth frames past the 6 predicted ones count as all void.
+        let truth = try PanopticVideo(directory: dir + "/gt/video_000")
+        XCTAssertGreaterThan(truth.frames.count, frames)
+        var reference = STQAccumulator(categories: truth.categories)
+        reference.beginVideo(name: "video_000")
+        for (k, entry) in truth.frames.enumerated() {
+            let g = try truth.frame(k, png: Self.png)
+            let p = entry.frameIndex < frames ? panoptic[entry.frameIndex]
+                : PanopticFrame(index: entry.frameIndex, width: w, height: h, ids: [Int32](repeating: 0, count: w * h), segments: [])
+            try reference.add(try FrameOverlap(gt: g, pred: p, categories: truth.categories))
         }
+        let expected = reference.result()
+        XCTAssertGreaterThan(expected.aq, 0, "no predicted track overlaps a ground-truth one")
+        XCTAssertGreaterThan(expected.iou, 0)
+        for (key, value) in [("stq", expected.stq), ("aq", expected.aq), ("iou", expected.iou)] {
+            XCTAssertEqual(try XCTUnwrap(stq[key] as? Double, key), value, accuracy: 1e-12, key)
+        }
+        XCTAssertTrue(e.err.contains("\(truth.frames.count - frames) of \(truth.frames.count) frames have no prediction"), e.err)
     }
 
     /// A checkpoint without a track head or a semantic head: things plus void,

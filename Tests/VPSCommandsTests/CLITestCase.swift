@@ -7,10 +7,7 @@ class CLITestCase: XCTestCase {
     /// The `vps` binary next to the test bundle (same build configuration).
     static let vps: String = {
         let dir = Bundle.main.executableURL?.deletingLastPathComponent().path ?? ""
-        let candidates = [dir + "/vps"] + ["release", "debug"].map {
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent(".build/\($0)/vps").path
-        }
+        let candidates = [dir + "/vps"] + ["release", "debug"].map { TestPaths.repository(".build/\($0)/vps") }
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
     }()
 
@@ -19,16 +16,8 @@ class CLITestCase: XCTestCase {
         try TestMedia.run(Self.vps, args)
     }
 
-    /// Starts `vps` in the background, its output discarded (to interrupt it).
-    func startVPS(_ args: [String]) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.vps)
-        p.arguments = args
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        return p
-    }
+    /// Starts `vps` in the background (to interrupt it), collecting its stderr.
+    func startVPS(_ args: [String]) throws -> BackgroundRun { try BackgroundRun(Self.vps, args) }
 
     /// Asserts a one-line error on stderr and exit code 1.
     func assertBadInput(_ result: (status: Int32, out: String, err: String), mentions text: String,
@@ -43,5 +32,52 @@ class CLITestCase: XCTestCase {
     /// Files in a directory, hidden ones included.
     func listing(_ dir: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+    }
+}
+
+/// A process running in the background whose stderr is collected as it
+/// arrives, so a test can wait for a line that says the run has reached a
+/// point (a readiness signal) instead of sleeping.
+final class BackgroundRun: @unchecked Sendable {
+    let process = Process()
+    private let lock = NSLock()
+    private var collected = ""
+
+    init(_ executable: String, _ args: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = args
+        process.standardOutput = FileHandle.nullDevice
+        let err = Pipe()
+        process.standardError = err
+        err.fileHandleForReading.readabilityHandler = { [weak self] h in
+            let d = h.availableData
+            guard !d.isEmpty else { h.readabilityHandler = nil; return }  // end of file
+            guard let self else { return }
+            self.lock.lock(); self.collected += String(decoding: d, as: UTF8.self); self.lock.unlock()
+        }
+        try process.run()
+    }
+
+    /// Everything written to stderr so far.
+    var stderr: String { lock.lock(); defer { lock.unlock() }; return collected }
+
+    /// Waits until stderr holds `text`; false if the process exited without
+    /// writing it. The limit only keeps a broken run from hanging the suite.
+    func waitFor(_ text: String, limit: TimeInterval = 600) -> Bool {
+        let end = Date().addingTimeInterval(limit)
+        while Date() < end {
+            if stderr.contains(text) { return true }
+            if !process.isRunning { usleep(100_000); return stderr.contains(text) }
+            usleep(2_000)
+        }
+        return false
+    }
+
+    func interrupt() { kill(process.processIdentifier, SIGINT) }
+
+    /// Waits for the exit; returns the status.
+    func wait() -> Int32 {
+        process.waitUntilExit()
+        return process.terminationStatus
     }
 }

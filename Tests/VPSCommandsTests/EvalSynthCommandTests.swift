@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 import VPSVideo
 
 /// `vps synth` and `vps eval` as a user runs them.
@@ -7,8 +8,7 @@ final class EvalSynthCommandTests: CLITestCase {
     var dir = ""
 
     override func setUp() {
-        dir = NSTemporaryDirectory() + "vps-evalcli-\(getpid())-\(UUID().uuidString.prefix(6))"
-        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        dir = TestMedia.scratchDirectory(name)
     }
 
     override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
@@ -101,5 +101,42 @@ extension EvalSynthCommandTests {
         let pq = video["perFramePQ"] as! [Any]
         XCTAssertEqual(pq[0] as? Double, 1)
         XCTAssertEqual(pq[3] as? Double, 0)
+    }
+}
+
+extension EvalSynthCommandTests {
+    /// `--pred` given a COCO instances JSON, a YouTube-VIS results JSON or a
+    /// MOTS text file: they carry the same thing masks and track IDs as the
+    /// panoptic prediction they were converted from, so every tracking figure
+    /// equals the one for that prediction directory (a damaged prediction, so
+    /// the figures are not trivially 1), and stuff counts as missed.
+    func testPredictionFilesScoreLikeTheirPanopticSource() throws {
+        let gt = TestPaths.repository("Samples/synth/video_000"), pred = TestPaths.repository("Samples/synth-pred/video_000")
+        func scores(_ p: String) throws -> [String: Any] {
+            let e = try vps("eval", "--gt", gt, "--pred", p, "--json", "--no-flicker")
+            XCTAssertEqual(e.status, 0, e.err)
+            return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(e.out.utf8)) as? [String: Any])["overall"] as! [String: Any]
+        }
+        func tracking(_ overall: [String: Any]) -> [String: Double] {
+            ((overall["tracking"] as! [String: Any])["combined"] as! [String: Any]).compactMapValues { $0 as? Double }
+        }
+        let reference = try scores(pred)
+        let expected = tracking(reference)
+        XCTAssertLessThan(try XCTUnwrap(expected["idf1"]), 0.95, "the damaged prediction should not track perfectly")
+        XCTAssertGreaterThan(try XCTUnwrap(expected["idf1"]), 0.3)
+        XCTAssertGreaterThanOrEqual(expected.count, 5, "\(expected)")
+        for format in ["coco", "youtube-vis", "mots"] {
+            let file = dir + "/pred." + format
+            let c = try vps("convert", pred, "-o", file, "--format", format)
+            XCTAssertEqual(c.status, 0, c.err)
+            let got = try scores(file)
+            let figures = tracking(got)
+            XCTAssertEqual(Set(figures.keys), Set(expected.keys), format)
+            for (name, value) in expected {
+                XCTAssertEqual(figures[name] ?? .nan, value, accuracy: 1e-12, "\(format): \(name)")
+            }
+            // Instance files carry no stuff: VPQ for stuff is 0.
+            XCTAssertEqual((got["vpq"] as! [String: Any])["vpqStuff"] as? Double, 0, format)
+        }
     }
 }

@@ -45,6 +45,12 @@ final class FlowCommandTests: CLITestCase {
         XCTAssertEqual(info.frameRate, "5")
         XCTAssertEqual(try TestMedia.ffprobeFrameCount(dir + "/sbs.mp4"), 6)
         XCTAssertEqual(listing(dir), ["sbs.mp4"])
+        // Frames 100, 102, … of a 10 fps input sit at 10.0, 10.2, … s there; the
+        // output's timestamps are shifted so the first selected frame is at 0.
+        let times = try TestMedia.ffprobeFrameTimes(dir + "/sbs.mp4")
+        XCTAssertEqual(times.count, 6)
+        for (k, t) in times.enumerated() { XCTAssertEqual(t, 0.2 * Double(k), accuracy: 1e-3, "frame \(k)") }
+        XCTAssertEqual(try TestMedia.decodeAll(dir + "/sbs.mp4").frames.map(\.timestamp).first ?? -1, 0, accuracy: 1e-6)
     }
 
     func testStillImageGivesAOneFrameVideo() throws {
@@ -105,8 +111,7 @@ final class FlowCommandTests: CLITestCase {
     }
 
     func testBuiltInPipelinesMatchTheShippedFiles() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let dir = root.appendingPathComponent("pipelines")
+        let dir = TestPaths.root.appendingPathComponent("pipelines")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".yaml") }.sorted()
         XCTAssertEqual(files.map { String($0.dropLast(5)) }, BuiltinPipelines.yaml.keys.sorted(),
                        "run scripts/embed_pipelines")

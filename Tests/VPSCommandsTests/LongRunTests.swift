@@ -14,27 +14,6 @@ final class LongRunTests: CLITestCase {
     static let frames = 10_000
     static var scratch = TestMedia.scratchDirectory("LongRunTests")
 
-    /// A tiny seeded Mask R-CNN (ResNet-18 layout, 8–16 channels, 64 px input),
-    /// fast enough for 10,000 frames; random weights give near-uniform class
-    /// scores, so every frame has detections.
-    static func tinyModel(path: String) throws {
-        var c = MaskRCNNConfig()
-        c.backbone = BackboneConfig.resnet(18)!
-        c.backbone.stemChannels = 8
-        c.backbone.stageWidths = [8, 16, 16, 16]
-        c.backbone.fpnChannels = 16
-        c.backbone.batchNormEps = 1e-5
-        c.transform.minSize = 64
-        c.transform.maxSize = 96
-        c.rpn.preNMSTopN = 100
-        c.rpn.postNMSTopN = 30
-        c.roiHeads.representationSize = 32
-        c.roiHeads.maskLayers = [16]
-        c.roiHeads.detectionsPerImage = 4
-        c.classNames = ["__background__", "blob", "bar"]
-        try ModelCheckpoint.write(try SeededModel.randomWeights(config: c, seed: 10_000), config: c, to: path)
-    }
-
     /// The input (FFmpeg's moving test pattern, 96×64), the model, and the
     /// default pipeline with the panoptic score threshold at 0 (random heads
     /// score about 1/3 per class), made once.
@@ -43,7 +22,7 @@ final class LongRunTests: CLITestCase {
         do {
             try TestMedia.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25", "-frames:v", String(frames),
                                   "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", video])
-            try tinyModel(path: weights)
+            try TinyModel.writeCheckpoint(seed: 10_000, to: weights)
             let yaml = try XCTUnwrap(BuiltinPipelines.yaml["default"]).replacingOccurrences(of: "score_threshold: 0.5 ", with: "score_threshold: 0.0 ")
             try yaml.write(toFile: pipeline, atomically: true, encoding: .utf8)
             return (video, weights, pipeline)
@@ -58,10 +37,10 @@ final class LongRunTests: CLITestCase {
         super.tearDown()
     }
 
-    func annotateArguments(_ dir: String, frames: Int) throws -> [String] {
+    func annotateArguments(_ dir: String, frames: Int, quiet: Bool = true) throws -> [String] {
         let (video, weights, pipeline) = try XCTUnwrap(Self.inputs)
         var args = ["annotate", video, "-o", dir + "/out.mp4", "--weights", weights, "--pipeline", pipeline,
-                    "--frames", String(frames), "--quiet"]
+                    "--frames", String(frames)] + (quiet ? ["--quiet"] : [])
         for f in ExportFormat.allCases { args += ["--export", dir + "/export-\(f.rawValue)", "--format", f.rawValue] }
         return args
     }
@@ -95,50 +74,58 @@ final class LongRunTests: CLITestCase {
     func testInterruptedRunLeavesCompleteExports() throws {
         let dir = TestMedia.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let p = try startVPS(try annotateArguments(dir, frames: Self.frames))
-        Thread.sleep(forTimeInterval: 4)
-        XCTAssertTrue(p.isRunning, "the run should still be going after 4 s")
-        kill(p.processIdentifier, SIGINT)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 130)
+        let run = try startVPS(try annotateArguments(dir, frames: Self.frames, quiet: false))
+        // Interrupt once a few frames are through, so that there is a tail in flight.
+        XCTAssertTrue(run.waitFor("vps: progress: 1/"), "no progress line: \(run.stderr)")
+        run.interrupt()
+        XCTAssertEqual(run.wait(), 130, run.stderr)
         XCTAssertEqual(listing(dir), ["export-coco", "export-mot", "export-mots", "export-panoptic", "export-youtube-vis", "out.mp4"])
         let n = try TestMedia.ffprobeFrameCount(dir + "/out.mp4")
         XCTAssertGreaterThan(n, 0)
         XCTAssertLessThan(n, Self.frames)
-        XCTAssertEqual(try PanopticVideo(directory: dir + "/export-panoptic").frames.count, n)
+        XCTAssertTrue(run.stderr.contains("interrupted after \(n) frames"), run.stderr)
+
+        // The panoptic export holds every written frame; its thing segments are
+        // what every other export must list, frame by frame and track by track.
+        let panoptic = try PanopticVideo(directory: dir + "/export-panoptic")
+        XCTAssertEqual(panoptic.frames.map(\.frameIndex), Array(0..<n))
+        var things: [Int: Set<Int>] = [:]  // frame → track IDs
+        for f in panoptic.frames { things[f.frameIndex] = Set(f.segments.filter { $0.instance != 0 }.map(\.trackId)) }
+        let framesWithThings = things.filter { !$0.value.isEmpty }.count
+        XCTAssertGreaterThan(framesWithThings, n / 2, "too few frames with tracked things for the check to mean much")
+        func byFrame(_ records: [(frame: Int, track: Int)]) -> [Int: Set<Int>] {
+            var out: [Int: Set<Int>] = [:]
+            for f in 0..<n { out[f] = [] }
+            for r in records { out[r.frame, default: []].insert(r.track) }
+            return out
+        }
+        let coco = try InstanceReader.readCOCO(dir + "/export-coco")
+        XCTAssertEqual(byFrame(coco.map { ($0.frame, $0.trackId) }), things, "COCO")
+        let mot = try InstanceReader.readMOT(dir + "/export-mot")
+        XCTAssertEqual(byFrame(mot.map { ($0.frame, $0.trackId) }), things, "MOT")
+        // MOTS ids are class·1000 + instance: compare them with the panoptic segment ids.
+        var segmentIds: [Int: Set<Int>] = [:]
+        for f in panoptic.frames { segmentIds[f.frameIndex] = Set(f.segments.filter { $0.instance != 0 }.map(\.id)) }
+        let mots = try InstanceReader.readMOTS(dir + "/export-mots")
+        XCTAssertEqual(byFrame(mots.map { ($0.frame, $0.trackId) }), segmentIds, "MOTS")
         let vis = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/export-youtube-vis"))) as! [[String: Any]]
         for e in vis { XCTAssertEqual((e["segmentations"] as! [Any]).count, n) }
-        XCTAssertLessThan(try InstanceReader.readCOCO(dir + "/export-coco").map(\.frame).max() ?? 0, n)
-        XCTAssertLessThan(try InstanceReader.readMOTS(dir + "/export-mots").map(\.frame).max() ?? 0, n)
-        XCTAssertLessThan(try InstanceReader.readMOT(dir + "/export-mot").map(\.frame).max() ?? 0, n)
+        let visRecords = try InstanceReader.readYouTubeVIS(dir + "/export-youtube-vis")
+        XCTAssertEqual(byFrame(visRecords.map { ($0.frame, $0.trackId) }), things, "YouTube-VIS")
     }
 
-    /// Two Ctrl-Cs: the run aborts. An output whose writer had already
-    /// finished when the second one came stays, complete; nothing else is
-    /// left, neither partial files nor staging or scratch folders.
-    func testTwoInterruptsLeaveCompleteOutputsOrNothing() throws {
+    /// Two Ctrl-Cs: the run aborts and leaves nothing, neither the video nor
+    /// any export, nor staging or scratch folders.
+    func testTwoInterruptsLeaveNothing() throws {
         let dir = TestMedia.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let p = try startVPS(try annotateArguments(dir, frames: Self.frames))
-        Thread.sleep(forTimeInterval: 4)
-        kill(p.processIdentifier, SIGINT)
-        Thread.sleep(forTimeInterval: 0.005)
-        kill(p.processIdentifier, SIGINT)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 130)
-        let left = listing(dir)
-        let finals = ["export-coco", "export-mot", "export-mots", "export-panoptic", "export-youtube-vis", "out.mp4"]
-        XCTAssertTrue(left.allSatisfy(finals.contains), "temporary outputs left: \(left)")
-        for name in left {
-            let path = dir + "/" + name
-            switch name {
-            case "out.mp4": XCTAssertGreaterThan(try TestMedia.ffprobeFrameCount(path), 0)
-            case "export-coco": _ = try InstanceReader.readCOCO(path)
-            case "export-mot": _ = try InstanceReader.readMOT(path)
-            case "export-mots": _ = try InstanceReader.readMOTS(path)
-            case "export-panoptic": XCTAssertGreaterThan(try PanopticVideo(directory: path).frames.count, 0)
-            default: _ = try InstanceReader.readYouTubeVIS(path)
-            }
-        }
+        let run = try startVPS(try annotateArguments(dir, frames: Self.frames, quiet: false))
+        XCTAssertTrue(run.waitFor("vps: progress: 1/"), "no progress line: \(run.stderr)")
+        run.interrupt()
+        XCTAssertTrue(run.waitFor("interrupt: finishing the frames in flight"), run.stderr)
+        run.interrupt()
+        XCTAssertEqual(run.wait(), 130, run.stderr)
+        XCTAssertTrue(run.stderr.contains("vps: aborted"), run.stderr)
+        XCTAssertEqual(listing(dir), [], "outputs left after two interrupts")
     }
 }

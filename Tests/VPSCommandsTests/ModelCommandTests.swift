@@ -7,8 +7,7 @@ import XCTest
 
 /// `vps segment` and `vps weights inspect`, run as a user would.
 final class ModelCommandTests: CLITestCase {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static let fixtures = TestPaths.root.appendingPathComponent("Tests/Fixtures")
 
     func testSegmentNeedsWeights() throws {
         let dir = TestMedia.scratchDirectory()
@@ -65,17 +64,13 @@ final class ModelCommandTests: CLITestCase {
         XCTAssertEqual((coco["categories"] as? [[String: Any]])?.count, model.config.classNames.dropFirst().filter { $0 != "N/A" }.count)
         let expected = c["detections"] as! [[String: Any]]
         XCTAssertEqual(got.count, expected.count)
-        var used = Set<Int>()
-        for e in expected {
+        // One to one: same label, nearest box (near-equal scores may swap ranks).
+        let matches = Geometry.matchOneToOne(expected, got, allowed: { $1["category_id"] as? Int == $0["label"] as? Int },
+                                             distance: { Geometry.cocoBoxDistance($1["bbox"] as! [Double], $0["box"] as! [Double]) })
+        for (e, match) in zip(expected, matches) {
             let eb = (e["box"] as! [Double])
-            let label = e["label"] as! Int
-            // Same label, nearest box (near-equal scores may swap ranks).
-            let j = got.indices.filter { !used.contains($0) && got[$0]["category_id"] as? Int == label }.min { a, b in
-                dist(got[a]["bbox"] as! [Double], eb) < dist(got[b]["bbox"] as! [Double], eb)
-            }
-            guard let j else { XCTFail("no detection of label \(label)"); continue }
-            used.insert(j)
-            XCTAssertLessThan(dist(got[j]["bbox"] as! [Double], eb), 0.05)
+            guard let j = match else { XCTFail("no detection of label \(e["label"]!) left to match"); continue }
+            XCTAssertLessThan(Geometry.cocoBoxDistance(got[j]["bbox"] as! [Double], eb), 0.05)
             XCTAssertEqual(got[j]["score"] as! Double, e["score"] as! Double, accuracy: 1e-3)
             XCTAssertEqual(got[j]["image_id"] as? Int, 1)
             XCTAssertTrue(got[j]["track_id"] is NSNull)
@@ -84,17 +79,10 @@ final class ModelCommandTests: CLITestCase {
             let size = em["size"] as! [Int]
             let a = try RLE(string: seg["counts"] as! String, height: size[0], width: size[1]).rowMajorMask()
             let b = try RLE(string: em["counts"] as! String, height: size[0], width: size[1]).rowMajorMask()
-            var inter = 0, uni = 0
-            for i in a.indices { if a[i] != 0 && b[i] != 0 { inter += 1 }; if a[i] != 0 || b[i] != 0 { uni += 1 } }
-            XCTAssertGreaterThanOrEqual(uni == 0 ? 1 : Double(inter) / Double(uni), 0.99)
+            XCTAssertGreaterThanOrEqual(Geometry.maskIoU(a, b), 0.99)
         }
         // The video has the input's size and one frame.
         let probe = try vps("probe", dir + "/out.mp4", "--json")
         XCTAssertTrue(probe.out.contains("\"width\" : 512"), probe.out)
-    }
-
-    /// COCO bbox is [x, y, w, h]; the fixture box is (x1, y1, x2, y2).
-    func dist(_ coco: [Double], _ box: [Double]) -> Double {
-        max(abs(coco[0] - box[0]), abs(coco[1] - box[1]), abs(coco[0] + coco[2] - box[2]), abs(coco[1] + coco[3] - box[3]))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import VPSCheckpoint
 import VPSDetection
+import TestSupport
 
 /// The extra heads' parity fixture, written by `scripts/make_head_fixtures.py`:
 /// the seeded R18-FPN of `r18_fpn.json` plus a track head and a 4-class
@@ -34,14 +35,7 @@ struct HeadFixture: Decodable {
         var semanticRuns: [Int]
 
         /// The label map, expanded.
-        func semanticLabels() -> [Int32] {
-            var out: [Int32] = []
-            out.reserveCapacity(width * height)
-            for i in stride(from: 0, to: semanticRuns.count - 1, by: 2) {
-                out += repeatElement(Int32(semanticRuns[i]), count: semanticRuns[i + 1])
-            }
-            return out
-        }
+        func semanticLabels() -> [Int32] { Runs.expand(semanticRuns) }
     }
     var name: String
     var config: MaskRCNNConfig
@@ -49,7 +43,7 @@ struct HeadFixture: Decodable {
     var cases: [Case]
 
     static func load() throws -> HeadFixture {
-        let data = try Data(contentsOf: ParityFixture.directory.appendingPathComponent("r18_fpn_heads.json"))
+        let data = try Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("parity/r18_fpn_heads.json")))
         return try JSONDecoder().decode(HeadFixture.self, from: data)
     }
 

@@ -4,6 +4,7 @@ import VPSCore
 import VPSDetection
 import VPSTensor
 import XCTest
+import TestSupport
 
 /// The track head, the pooled-embedding fallback and the semantic head
 /// against `scripts/vps_heads.py` on torchvision's features
@@ -23,11 +24,7 @@ import XCTest
 final class HeadParityTests: XCTestCase {
     func testHeadWeightsRegenerateBitForBit() throws {
         let f = try HeadFixture.load()
-        for c in f.weights.checks {
-            let spec = try XCTUnwrap(f.weights.params.first { $0.name == c.name })
-            let v = SeededWeights.values(seed: f.weights.seed, name: c.name, count: c.index + 1, low: spec.low, high: spec.high)
-            XCTAssertEqual(v[c.index], c.value, "\(c.name)[\(c.index)]")
-        }
+        XCTAssertEqual(SeededChecks.mismatches(seed: f.weights.seed, params: f.weights.params, checks: f.weights.checks), [])
         XCTAssertTrue(f.weights.checks.contains { $0.name.hasPrefix("sem_seg_head.") })
     }
 
@@ -87,19 +84,21 @@ final class HeadParityTests: XCTestCase {
         print("\(label): embeddings at reference boxes: track head \(worstTrack), pooled \(worstPooled) (max |a-b| / max |b|)")
     }
 
-    /// End to end: every detection carries a track-head embedding, and the
-    /// reference's first detections match ours.
+    /// End to end: every detection carries a track-head embedding, and each of
+    /// the reference's first detections matches a distinct one of ours.
     func checkDetections(_ out: DetectionOutput, _ c: HeadFixture.Case, _ label: String) {
         let dets = out.detections
         XCTAssertEqual(dets.count, c.detectionCount, "\(label): detection count")
         XCTAssertTrue(dets.allSatisfy { $0.embedding?.count == 1024 }, "\(label): every detection has a 1024-d embedding")
+        let matches = Geometry.matchOneToOne(c.detections, dets, allowed: { $0.label == $1.label },
+                                             distance: { Double(Geometry.boxDistance($1.box.coordinates, $0.box)) })
         var worst: Float = 0
-        for e in c.detections {
-            let cand = dets.filter { $0.label == e.label }
-            guard let d = cand.min(by: { boxDistance($0.box, e.box) < boxDistance($1.box, e.box) }), let emb = d.embedding else {
-                XCTFail("\(label): no detection of label \(e.label)"); continue
+        for (e, match) in zip(c.detections, matches) {
+            guard let j = match, let emb = dets[j].embedding else {
+                XCTFail("\(label): no detection of label \(e.label) left to match"); continue
             }
-            XCTAssertLessThan(boxDistance(d.box, e.box), 0.05, "\(label): box")
+            let d = dets[j]
+            XCTAssertLessThan(Geometry.boxDistance(d.box.coordinates, e.box), 0.05, "\(label): box")
             worst = max(worst, relativeError(emb, HeadFixture.floats(e.track)))
         }
         XCTAssertLessThan(worst, 1e-4, "\(label): end-to-end track-head embeddings")
@@ -124,9 +123,5 @@ final class HeadParityTests: XCTestCase {
         var diff: Float = 0, scale: Float = 0
         for i in a.indices { diff = max(diff, abs(a[i] - b[i])); scale = max(scale, abs(b[i])) }
         return diff / scale
-    }
-
-    func boxDistance(_ a: Box, _ b: [Float]) -> Float {
-        max(abs(a.x1 - b[0]), abs(a.y1 - b[1]), abs(a.x2 - b[2]), abs(a.y2 - b[3]))
     }
 }

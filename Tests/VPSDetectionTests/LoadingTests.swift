@@ -4,6 +4,7 @@ import VPSCore
 import VPSDetection
 import VPSTensor
 import XCTest
+import TestSupport
 
 final class LoadingTests: XCTestCase {
     func testEveryMismatchIsReportedByName() throws {
@@ -49,8 +50,9 @@ final class LoadingTests: XCTestCase {
         let f = try ParityFixture.load("r18_fpn")
         var d = StateDict()
         d.tensors["backbone.fpn.inner_blocks.0.0.weight"] = TensorEntry(shape: [1], values: [1])
-        let path = NSTemporaryDirectory() + "vps-ckpt-\(getpid()).safetensors"
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let dir = TestMedia.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/checkpoint.safetensors"
         try ModelCheckpoint.write(d, config: f.config, to: path)
         let (config, back) = try ModelCheckpoint.load(path: path)
         XCTAssertEqual(config, f.config)
@@ -65,6 +67,51 @@ final class LoadingTests: XCTestCase {
         XCTAssertEqual(ModelCheckpoint.normalisedName("roi_heads.mask_head.mask_fcn3.bias"), "roi_heads.mask_head.2.0.bias")
         XCTAssertEqual(ModelCheckpoint.normalisedName("backbone.fpn.inner_blocks.2.0.weight"), "backbone.fpn.inner_blocks.2.0.weight")
         XCTAssertEqual(ModelCheckpoint.normalisedName("backbone.body.layer1.0.bn1.running_var"), "backbone.body.layer1.0.bn1.running_var")
+    }
+
+    /// A torchvision `.pth` through the real loader (`ModelCheckpoint.load`):
+    /// `scripts/make_torchvision_pth_fixture.py` builds a Mask R-CNN from
+    /// torchvision's own modules at the tiny size, with FrozenBatchNorm2d, saves
+    /// its state dict with torch.save under torchvision's older names for the
+    /// FPN, RPN conv and mask head, and fills it from the seeded generator.
+    func testTorchvisionPthWithOldNamesLoads() throws {
+        let path = TestPaths.fixture("checkpoints/tiny_maskrcnn_old_names.pth")
+        // A .pth carries no config: it is read as torchvision's COCO R50-FPN,
+        // with the batch-norm eps torchvision sets for its COCO weights (0).
+        let (config, dict) = try ModelCheckpoint.load(path: path)
+        XCTAssertEqual(config, MaskRCNNConfig.resnet50FPN())
+        XCTAssertEqual(config.backbone.batchNormEps, 0)
+        XCTAssertEqual(config.numClasses, 91)
+        XCTAssertEqual(config.backbone, BackboneConfig.resnet(50))
+        // These tiny weights do not fit that model, and the mismatch says so.
+        XCTAssertThrowsError(try MaskRCNN(config: config, weights: dict)) { error in
+            XCTAssertTrue("\(error)".contains("backbone.body.layer1.0.conv3.weight"), "\(error)")
+        }
+
+        // The old names come back upgraded, and every tensor holds the values
+        // the script generated under the current name.
+        let tiny = TinyModel.config()
+        let (same, weights) = try ModelCheckpoint.load(path: path, fallback: tiny)
+        XCTAssertEqual(same, tiny)
+        for old in ["backbone.fpn.inner_blocks.0.weight", "backbone.fpn.layer_blocks.3.bias", "rpn.head.conv.weight",
+                    "roi_heads.mask_head.mask_fcn1.weight"] {
+            XCTAssertNil(weights.tensors[old], "\(old) was not upgraded")
+        }
+        let expected = try TinyModel.weights(tiny, seed: 14)
+        XCTAssertEqual(Set(weights.tensors.keys), Set(expected.tensors.keys))
+        for (name, e) in expected.tensors {
+            XCTAssertEqual(weights.tensors[name]?.shape, e.shape, name)
+            XCTAssertTrue(weights.tensors[name]?.values == e.values, "\(name): values differ")
+        }
+        // And the model builds from them: every name, shape and dtype checked.
+        let model = try MaskRCNN(config: tiny, weights: weights)
+        let reference = try MaskRCNN(config: tiny, weights: expected)
+        var image = RGBImage(width: 80, height: 60)
+        for i in image.pixels.indices { image.pixels[i] = UInt8((i * 37) % 251) }
+        let a = model.forward(image).detections, b = reference.forward(image).detections
+        XCTAssertFalse(a.isEmpty)
+        XCTAssertEqual(a.map(\.label), b.map(\.label))
+        XCTAssertEqual(a.map(\.score), b.map(\.score))
     }
 
     func testConfigValidation() throws {

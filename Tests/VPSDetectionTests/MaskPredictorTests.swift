@@ -2,6 +2,7 @@ import VPSCheckpoint
 import VPSDetection
 import VPSTensor
 import XCTest
+import TestSupport
 
 /// `MaskPredictor` (1×1 convolution to sub-pixel channels, label-only
 /// logits read without a pixel shuffle) against torchvision's definition
@@ -11,11 +12,8 @@ final class MaskPredictorTests: XCTestCase {
     func testMatchesTransposedConvolutionThenLogits() {
         // c = 16: the vectorised path (whole 8-channel blocks); c = 6: the scalar one.
         for c in [16, 6] {
-            var state: UInt64 = 77 + UInt64(c)
-            func rand() -> Float {
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                return Float(Double(state >> 11) / Double(1 << 53)) * 2 - 1
-            }
+            var rng = TestRNG(state: 77 + UInt64(c))
+            func rand() -> Float { rng.next() }
             let (classes, n, h, w) = (5, 3, 4, 3)
             let up = (0..<(c * c * 4)).map { _ in rand() }, upBias = (0..<c).map { _ in rand() * 0.1 }
             let logit = (0..<(classes * c)).map { _ in rand() }, logitBias = (0..<classes).map { _ in rand() }

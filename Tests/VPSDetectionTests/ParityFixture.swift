@@ -3,6 +3,7 @@ import VPSCheckpoint
 import VPSCore
 import VPSDetection
 import VPSVideo
+import TestSupport
 
 /// A parity fixture written by `scripts/make_parity_fixtures.py`.
 struct ParityFixture: Decodable {
@@ -10,9 +11,8 @@ struct ParityFixture: Decodable {
         var generator: String
         var seed: UInt64
         var params: [SeededWeights.Spec]
-        var checks: [Check]
+        var checks: [SeededCheck]
     }
-    struct Check: Decodable { var name: String; var index: Int; var value: Float }
     struct FeatureSamples: Decodable { var shape: [Int]; var meanAbs: Double; var samples: [[Double]] }
     struct MaskRLE: Decodable { var size: [Int]; var counts: String }
     struct Det: Decodable { var box: [Float]; var label: Int; var score: Float; var mask: MaskRLE }
@@ -34,11 +34,8 @@ struct ParityFixture: Decodable {
     var weights: Weights
     var cases: [Case]
 
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Fixtures/parity")
-
     static func load(_ name: String) throws -> ParityFixture {
-        let data = try Data(contentsOf: directory.appendingPathComponent("\(name).json"))
+        let data = try Data(contentsOf: URL(fileURLWithPath: TestPaths.fixture("parity/\(name).json")))
         return try JSONDecoder().decode(ParityFixture.self, from: data)
     }
 

@@ -1,12 +1,10 @@
 import Foundation
 import VPSFormats
+import TestSupport
 
 /// Loads the committed fixtures written by `scripts/make_eval_fixtures.py`.
 enum Fixtures {
-    static var directory: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/eval").path
-    }
+    static var directory: String { TestPaths.fixture("eval") }
 
     static func json(_ name: String) throws -> Any {
         try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/" + name)))
@@ -18,10 +16,7 @@ enum Fixtures {
 
     /// A frame from row-major runs [value, count, …] and a segments_info list.
     static func frame(_ o: [String: Any], index: Int, width: Int, height: Int) -> PanopticFrame {
-        let runs = o["runs"] as! [Int]
-        var ids: [Int32] = []
-        ids.reserveCapacity(width * height)
-        for k in stride(from: 0, to: runs.count, by: 2) { ids += Array(repeating: Int32(runs[k]), count: runs[k + 1]) }
+        let ids = Runs.expand(o["runs"] as! [Int])
         let segs = (o["segments"] as! [[String: Any]]).map {
             Segment(id: $0["id"] as! Int, categoryId: ($0["category_id"] as! Int), isCrowd: ($0["iscrowd"] as! Int) == 1)
         }

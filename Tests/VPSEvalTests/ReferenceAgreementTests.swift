@@ -48,7 +48,9 @@ final class ReferenceAgreementTests: XCTestCase {
                 XCTAssert(close(r.vpq, e["vpq_all"]), "seed \(c.seed) stride \(stride): VPQ \(String(describing: r.vpq)) vs \(e["vpq_all"]!)")
                 XCTAssert(close(r.vpqThings, e["vpq_things"]), "seed \(c.seed) stride \(stride): VPQ things")
                 XCTAssert(close(r.vpqStuff, e["vpq_stuff"]), "seed \(c.seed) stride \(stride): VPQ stuff")
-                for (w, ew) in (e["windows"] as! [[String: Any]]).enumerated() {
+                let windows = e["windows"] as! [[String: Any]]
+                XCTAssertEqual(r.windows.count, windows.count, "seed \(c.seed) stride \(stride): windows")
+                for (w, ew) in windows.enumerated() where w < r.windows.count {
                     let rw = r.windows[w]
                     XCTAssertEqual(rw.k, ew["k"] as? Int)
                     for (name, s) in [("all", rw.all), ("things", rw.things), ("stuff", rw.stuff)] {
@@ -57,9 +59,11 @@ final class ReferenceAgreementTests: XCTestCase {
                                   "seed \(c.seed) stride \(stride) k \(rw.k) \(name): \(String(describing: s)) vs \(es)")
                         XCTAssertEqual(s?.n, es["n"] as? Int)
                     }
+                    // Every class of the reference, and no other.
                     let per = ew["per_class"] as! [String: [String: Any]]
-                    for pc in rw.perClass {
-                        let ec = per["\(pc.categoryId)"]!
+                    XCTAssertEqual(Set(rw.perClass.map { "\($0.categoryId)" }), Set(per.keys), "seed \(c.seed) k \(rw.k): classes")
+                    for (id, ec) in per {
+                        guard let pc = rw.perClass.first(where: { "\($0.categoryId)" == id }) else { continue }
                         XCTAssertEqual(pc.stat.tp, ec["tp"] as? Int)
                         XCTAssertEqual(pc.stat.fp, ec["fp"] as? Int)
                         XCTAssertEqual(pc.stat.fn, ec["fn"] as? Int)
@@ -90,10 +94,13 @@ final class ReferenceAgreementTests: XCTestCase {
             XCTAssert(close(r.stq, e["stq"]), "seed \(c.seed): STQ \(r.stq) vs \(e["stq"]!)")
             XCTAssert(close(r.aq, e["aq"]), "seed \(c.seed): AQ \(r.aq) vs \(e["aq"]!)")
             XCTAssert(close(r.iou, e["iou"]), "seed \(c.seed): IoU \(r.iou) vs \(e["iou"]!)")
-            for (k, s) in r.sequences.enumerated() {
-                XCTAssert(close(s.stq, (e["stq_per_seq"] as! [Double])[k]))
-                XCTAssert(close(s.aq, (e["aq_per_seq"] as! [Double])[k]))
-                XCTAssert(close(s.iou, (e["iou_per_seq"] as! [Double])[k]))
+            let stqs = e["stq_per_seq"] as! [Double], aqs = e["aq_per_seq"] as! [Double], ious = e["iou_per_seq"] as! [Double]
+            XCTAssertEqual(r.sequences.count, stqs.count, "seed \(c.seed): sequences")
+            for k in stqs.indices where k < r.sequences.count {
+                let s = r.sequences[k]
+                XCTAssert(close(s.stq, stqs[k]), "seed \(c.seed) sequence \(k): STQ")
+                XCTAssert(close(s.aq, aqs[k]), "seed \(c.seed) sequence \(k): AQ")
+                XCTAssert(close(s.iou, ious[k]), "seed \(c.seed) sequence \(k): IoU")
             }
         }
     }
@@ -107,9 +114,12 @@ final class ReferenceAgreementTests: XCTestCase {
             }
             let r = acc.result()
             let e = c.expected["tracking"] as! [String: [String: Any]]
+            // Every entry of the reference ("combined" and each class), and no other.
+            XCTAssertEqual(Set(r.perClass.map { "\($0.categoryId)" } + ["combined"]), Set(e.keys), "seed \(c.seed): classes")
             var results = [("combined", r.combined)]
             for pc in r.perClass { results.append(("\(pc.categoryId)", pc.figures)) }
-            for (label, f) in results {
+            for label in e.keys.sorted() {
+                guard let f = results.first(where: { $0.0 == label })?.1 else { continue }
                 let x = e[label]!
                 let pairs: [(String, Double)] = [
                     ("HOTA", f.hota.hota), ("DetA", f.hota.detA), ("AssA", f.hota.assA), ("LocA", f.hota.locA),

@@ -3,6 +3,7 @@ import XCTest
 import VPSCore
 import VPSFormats
 import VPSVideo
+import TestSupport
 
 /// Every export is read back by its reader and gives the frames that were written.
 final class ExportTests: XCTestCase {
@@ -12,8 +13,7 @@ final class ExportTests: XCTestCase {
     var dir = ""
 
     override func setUp() {
-        dir = NSTemporaryDirectory() + "vps-export-\(getpid())-\(UUID().uuidString.prefix(8))"
-        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        dir = TestMedia.scratchDirectory(name)
     }
 
     override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }

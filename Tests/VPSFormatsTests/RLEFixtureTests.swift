@@ -2,14 +2,12 @@ import Foundation
 import XCTest
 import VPSCore
 import VPSFormats
+import TestSupport
 
 /// Byte-exactness of VPSCore's RLE against pycocotools (fixtures from
 /// `scripts/make_eval_fixtures.py`), and of the frame-level RLE helpers.
 final class RLEFixtureTests: XCTestCase {
-    static var fixtures: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/eval").path
-    }
+    static var fixtures: String { TestPaths.fixture("eval") }
 
     /// Re-creates the fixture masks exactly as the script does.
     func mask(_ s: [String: Any]) -> (h: Int, w: Int, m: [UInt8]) {

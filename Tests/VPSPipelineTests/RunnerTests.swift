@@ -29,27 +29,44 @@ enum TagKey: PacketKey {
     static let name = "tags"
 }
 
-/// Appends its name to the packet's tags, optionally sleeping or failing.
+/// Appends its name to the packet's tags, optionally sleeping, failing, or
+/// waiting at each frame until `gate` (given the frame index) holds.
 final class TagStage: Stage {
     let name: String
     let requires: [String]
     let provides = [TagKey.name]
     let delay: TimeInterval
     let failAt: Int?
+    let gate: ((Int) -> Bool)?
     var finished = 0
     var aborted = 0
     var seen: [Int] = []
+    /// Seconds spent inside `process`, as the stage itself measures them.
+    var ownSeconds = 0.0
 
-    init(_ name: String, requires: [String] = [FrameKey.name], delay: TimeInterval = 0, failAt: Int? = nil) {
+    init(_ name: String, requires: [String] = [FrameKey.name], delay: TimeInterval = 0, failAt: Int? = nil,
+         gate: ((Int) -> Bool)? = nil) {
         self.name = name
         self.requires = requires
         self.delay = delay
         self.failAt = failAt
+        self.gate = gate
     }
 
     func process(_ packet: inout Packet) throws {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        defer { ownSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
         if packet.frame.index == failAt { throw VPSError.internalFailure("\(name) failed at \(packet.frame.index)") }
         if delay > 0 { Thread.sleep(forTimeInterval: delay) }
+        if let gate {
+            // A readiness wait, not a timing: the condition becomes true under
+            // any scheduling; the limit only keeps a broken runner from hanging.
+            let limit = Date().addingTimeInterval(120)
+            while !gate(packet.frame.index) {
+                guard Date() < limit else { throw VPSError.internalFailure("\(name): gate at frame \(packet.frame.index) never opened") }
+                usleep(200)
+            }
+        }
         seen.append(packet.frame.index)
         packet[TagKey.self] = (packet[TagKey.self] ?? []) + [name]
     }
@@ -72,27 +89,45 @@ final class RunnerTests: XCTestCase {
         XCTAssertFalse(report.cancelled)
         XCTAssertEqual(report.stages.map(\.name), ["counting", "a", "b", "c"])
         XCTAssertEqual(report.stages.map(\.frames), [50, 50, 50, 50])
-        XCTAssertGreaterThan(report.stages[2].busySeconds, 0.04)
+        // Busy time is the time spent in each stage's `process`: at least what
+        // the stage measured inside it, and no more than the run's wall time.
+        for (stage, stats) in zip(stages, report.stages.dropFirst()) {
+            XCTAssertGreaterThanOrEqual(stats.busySeconds, stage.ownSeconds, stage.name)
+            XCTAssertLessThanOrEqual(stats.busySeconds, report.wallSeconds, stage.name)
+        }
         XCTAssertEqual(stages.map(\.finished), [1, 1, 1])
         XCTAssertEqual(stages.map(\.aborted), [0, 0, 0])
     }
 
+    /// Backpressure, made deterministic: the last stage holds each frame until
+    /// the source has produced every frame that fits upstream of it, so its
+    /// input queue is full whenever it takes the next frame.
     func testBackpressureBoundsFramesInFlight() throws {
-        let source = CountingSource(count: 200)
-        let capacity = 3
-        let stages = [TagStage("fast"), TagStage("slow", delay: 0.002)]
+        let count = 200, capacity = 3
+        let source = CountingSource(count: count)
+        // While "slow" holds frame i, upstream holds at most: its full input
+        // queue, "fast" blocked on a push with one frame, the first queue full,
+        // and the source blocked with one more: i + 1 + capacity + 1 + capacity + 1.
+        let upstream = 2 * capacity + 3
+        let stages = [TagStage("fast"),
+                      TagStage("slow", gate: { i in source.producedSoFar >= min(count, i + upstream) })]
         let pipeline = try Pipeline(source: source, stages: stages)
         var maxInFlight = 0
         let report = try ConcurrentRunner.run(pipeline, options: RunOptions(queueCapacity: capacity) { _, done in
             maxInFlight = max(maxInFlight, source.producedSoFar - done)
         })
-        XCTAssertEqual(report.frames, 200)
+        XCTAssertEqual(report.frames, count)
         // Each of the 3 queues holds at most `capacity`; each of 3 threads holds at most one more.
         let bound = (stages.count + 1) * capacity + stages.count + 1
         XCTAssertLessThanOrEqual(maxInFlight, bound)
-        // The slow stage's input queue was the full one.
-        XCTAssertGreaterThan(report.stages[2].meanQueue ?? 0, Double(capacity) - 1)
-        XCTAssertLessThanOrEqual(report.stages[2].maxQueue ?? 99, capacity)
+        XCTAssertGreaterThanOrEqual(maxInFlight, upstream - 1, "the gate let that many frames in")
+        // The slow stage's input queue was full at each of its takes from frame 1
+        // until the source ran dry (the first and the last `upstream` takes may
+        // find it emptier, but never empty).
+        let fullTakes = count - upstream
+        let lowest = Double(fullTakes * capacity + (count - fullTakes)) / Double(count)
+        XCTAssertGreaterThanOrEqual(report.stages[2].meanQueue ?? 0, lowest)
+        XCTAssertEqual(report.stages[2].maxQueue, capacity)
     }
 
     func testFirstErrorStopsEveryStageAndIsRethrown() {
@@ -128,7 +163,9 @@ final class RunnerTests: XCTestCase {
         })
         XCTAssertTrue(report.cancelled)
         XCTAssertGreaterThanOrEqual(report.frames, 5)
-        XCTAssertLessThan(report.frames, 30)
+        // After the cancel at the 5th frame only the frames in flight finish:
+        // at most 3 queues of 2 and one frame in each of the source and 2 stages.
+        XCTAssertLessThanOrEqual(report.frames, 5 + 3 * 2 + 3)
         XCTAssertEqual(report.frames, last + 1)
         XCTAssertEqual(stages.map(\.finished), [1, 1])
         XCTAssertEqual(stages.map(\.aborted), [0, 0])

@@ -2,6 +2,7 @@ import Foundation
 import VPSCore
 import VPSPipeline
 import XCTest
+import TestSupport
 
 final class SpecTests: XCTestCase {
     /// A registry of test stages, so the spec/registry logic is checked on its own.
@@ -64,8 +65,7 @@ final class SpecTests: XCTestCase {
     }
 
     func testShippedPipelinesParse() throws {
-        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("pipelines")
+        let dir = TestPaths.root.appendingPathComponent("pipelines")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".yaml") }
         XCTAssertTrue(files.contains("flow.yaml"))
         for f in files {

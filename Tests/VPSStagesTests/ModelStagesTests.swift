@@ -1,3 +1,4 @@
+import TestSupport
 import VPSCheckpoint
 import VPSCore
 import VPSDetection
@@ -8,22 +9,11 @@ import XCTest
 
 /// `features` → `detect` on a tiny seeded model with both extra heads.
 final class ModelStagesTests: XCTestCase {
-    /// A small Mask R-CNN whose labels map onto a `vps synth`-like label set.
+    /// The tests' tiny Mask R-CNN with labels that map onto a `vps synth`-like
+    /// label set, five detections per image whatever their scores.
     static func tinyModel(trackHead: Bool = true, semanticHead: Bool = true) throws -> MaskRCNN {
-        var c = MaskRCNNConfig()
-        c.classNames = ["__background__", "car", "N/A", "person"]
+        var c = TinyModel.config(classNames: ["__background__", "car", "N/A", "person"])
         c.categoryIds = [0, 5, 0, 4]
-        c.backbone = BackboneConfig.resnet(18)!
-        c.backbone.stemChannels = 8
-        c.backbone.stageWidths = [8, 8, 8, 8]
-        c.backbone.fpnChannels = 16
-        c.backbone.batchNormEps = 1e-5
-        c.transform.minSize = 64
-        c.transform.maxSize = 96
-        c.rpn.preNMSTopN = 50
-        c.rpn.postNMSTopN = 20
-        c.roiHeads.representationSize = 16
-        c.roiHeads.maskLayers = [8]
         c.roiHeads.scoreThreshold = 0
         c.roiHeads.detectionsPerImage = 5
         if trackHead {

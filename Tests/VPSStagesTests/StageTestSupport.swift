@@ -5,13 +5,11 @@ import VPSPipeline
 import VPSStages
 import VPSTensor
 
-/// Builds one stage of the standard table from settings, as a pipeline file would.
+/// Builds one stage of the standard table from settings, as a pipeline file
+/// would: the registry's own checks of the name and the setting keys first.
 func buildStage(_ name: String, _ settings: [String: SettingValue]) throws -> Stage {
-    let def = StandardStages.registry.definitions.first { $0.name == name }!
-    for key in settings.keys where !def.keys.contains(key) {
-        throw VPSError.invalidPipeline("stage '\(name)' has no setting '\(key)'")
-    }
-    guard case .stage(let make) = def.builder else { fatalError("\(name) is a source") }
+    let def = try StandardStages.registry.definition(for: StageSpec(name: name, settings: settings), in: "test")
+    guard case .stage(let make) = def.builder else { throw VPSError.invalidPipeline("\(name) is a source") }
     return try make(StageSettings(stage: name, values: settings), BuildContext(input: "test"))
 }
 

@@ -28,11 +28,7 @@ final class TrackStageTests: XCTestCase {
         return p
     }
 
-    static func build(_ settings: [String: SettingValue]) throws -> Stage {
-        guard let def = StandardStages.registry.definitions.first(where: { $0.name == "track" }),
-              case .stage(let make) = def.builder else { throw VPSError.internalFailure("no track stage") }
-        return try make(StageSettings(stage: "track", values: settings), BuildContext(input: "x"))
-    }
+    static func build(_ settings: [String: SettingValue]) throws -> Stage { try buildStage("track", settings) }
 
     /// Two objects moving right: their IDs persist, a new one is reported
     /// after `confirm_hits` frames.
@@ -89,10 +85,11 @@ final class TrackStageTests: XCTestCase {
     }
 
     /// Track-head embeddings are learned logits: unless the pipeline sets
-    /// `embedding_scale`, the stage uses 1 for them.
+    /// `embedding_scale`, the stage uses 1 for them, and the scale decides.
     func testEmbeddingScaleFollowsTheSource() throws {
-        // Two same-class objects swap places; only appearance tells them apart.
-        let e1: [Float] = [8, 0], e2: [Float] = [0, 8]
+        // Two same-class objects swap appearance between frames 0 and 1; each
+        // stays where it was. Unit embeddings, 'new object' logit 0.
+        let e1: [Float] = [1, 0], e2: [Float] = [0, 1]
         func run(_ stage: Stage) throws -> [Int?] {
             var p0 = Self.packet(0, [Self.detection(x: 5, y: 5, side: 10, label: 1, score: 0.9, embedding: e1),
                                      Self.detection(x: 40, y: 5, side: 10, label: 1, score: 0.9, embedding: e2)], embeddings: .trackHead)
@@ -102,8 +99,17 @@ final class TrackStageTests: XCTestCase {
             try stage.process(&p1)
             return p1[TracksKey.self]!.trackIds
         }
-        // Scale 1: dot products of 64 dominate IoU (weight 2), so identities follow appearance.
-        XCTAssertEqual(try run(try Self.build(["confirm_hits": .int(1), "new_object_logit": .double(0)])), [2, 1])
+        // Per detection the logits are [0 (new), s·dot with track 1, s·dot with track 2]:
+        // the matching appearance gets s, the other 0. At s = 1 the appearance
+        // log-probabilities differ by 1 while IoU (weight 2, IoU 1 vs 0) favours staying:
+        // staying scores 2 × (−1.55 + 2) = 0.90 against 2 × (−0.55) = −1.10 for swapping.
+        // At the default s = 10 the difference is 10 and the swap wins (2 × −0.0001
+        // against 2 × (−10.0001 + 2)).
+        let unset = try run(try Self.build(["confirm_hits": .int(1), "new_object_logit": .double(0)]))
+        XCTAssertEqual(unset, [1, 2], "track-head embeddings without embedding_scale use scale 1")
+        // The same embeddings with the scale set to 10 explicitly: appearance wins.
+        XCTAssertEqual(try run(try Self.build(["confirm_hits": .int(1), "new_object_logit": .double(0),
+                                               "embedding_scale": .double(10)])), [2, 1])
         // Scale 0 set explicitly: appearance is ignored, position wins.
         XCTAssertEqual(try run(try Self.build(["confirm_hits": .int(1), "new_object_logit": .double(0),
                                                "embedding_scale": .double(0)])), [1, 2])

@@ -3,6 +3,7 @@ import VPSCore
 import VPSFormats
 import VPSSynth
 import VPSVideo
+import TestSupport
 
 final class SynthTests: XCTestCase {
     func testDeterministicPerSeedAndDifferentAcrossSeeds() {
@@ -44,7 +45,7 @@ final class SynthTests: XCTestCase {
     }
 
     func testDatasetOnDiskRoundTrips() throws {
-        let dir = NSTemporaryDirectory() + "vps-synth-\(getpid())"
+        let dir = TestMedia.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var o = SynthOptions(videos: 2, frames: 4, seed: 5, width: 64, height: 48)
         o.writeVideo = true

@@ -4,6 +4,7 @@ import VPSEval
 import VPSFormats
 import VPSSynth
 import VPSVideo
+import TestSupport
 
 /// `vps eval` on synthetic ground truth against itself and against known damage.
 final class YardstickTests: XCTestCase {
@@ -14,7 +15,7 @@ final class YardstickTests: XCTestCase {
     let png = PNGCodec(read: { try ImageFile.read($0) }, write: { try ImageFile.writePNG($0, to: $1) })
 
     override class func setUp() {
-        dir = NSTemporaryDirectory() + "vps-yardstick-\(getpid())"
+        dir = TestMedia.scratchDirectory("YardstickTests")
         var o = SynthOptions(videos: 1, frames: frames, seed: 21, width: 128, height: 96)
         o.writeVideo = false
         try! SynthDataset.write(to: dir, options: o)

@@ -1,5 +1,6 @@
 import XCTest
 import VPSTensor
+import TestSupport
 
 final class EngineTests: XCTestCase {
     func testConvMatchesNaiveAcrossShapes() {
@@ -91,5 +92,54 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(n[1, 2, 3, 4], t[1, 2, 3, 4])
         XCTAssertEqual(n.data[((1 * 4 + 3) * 5 + 4) * 3 + 2], x[((1 * 3 + 2) * 4 + 3) * 5 + 4])
         XCTAssertEqual(n.converted(to: .nchw).array, x)
+    }
+}
+
+/// `BufferPool`: released large buffers are handed out again by exact size;
+/// the idle bytes never exceed the limit, a buffer that does not fit evicts
+/// buffers of other sizes, and small buffers bypass the pool.
+final class BufferPoolTests: XCTestCase {
+    let mb = 1 << 20
+
+    func testRecyclesBySizeWithinTheLimit() {
+        let pool = BufferPool(limit: 3 * mb)
+        let a = pool.take(byteCount: mb)
+        XCTAssertTrue(a.fresh)
+        pool.give(a.pointer, byteCount: mb)
+        XCTAssertEqual(pool.heldBytes, mb)
+        let again = pool.take(byteCount: mb)
+        XCTAssertFalse(again.fresh)
+        XCTAssertEqual(again.pointer, a.pointer, "the released buffer comes back")
+        XCTAssertEqual(pool.heldBytes, 0)
+        // Another size is not served from it.
+        pool.give(again.pointer, byteCount: mb)
+        let other = pool.take(byteCount: 2 * mb)
+        XCTAssertTrue(other.fresh)
+        XCTAssertEqual(pool.heldBytes, mb)
+        // Four 1 MB buffers released into a 3 MB pool: three are kept, the fourth is freed.
+        let more = (0..<3).map { _ in pool.take(byteCount: mb) }
+        XCTAssertEqual(more.map(\.fresh), [false, true, true])
+        more.forEach { pool.give($0.pointer, byteCount: mb) }
+        pool.give(pool.take(byteCount: 4 * mb).pointer, byteCount: 4 * mb)  // larger than the limit: freed
+        XCTAssertEqual(pool.heldBytes, 3 * mb)
+        pool.give(UnsafeMutableRawPointer.allocate(byteCount: mb, alignment: 64), byteCount: mb)
+        XCTAssertEqual(pool.heldBytes, 3 * mb, "the limit holds")
+        // A 2 MB buffer evicts two 1 MB ones (another size) to fit.
+        pool.give(other.pointer, byteCount: 2 * mb)
+        XCTAssertEqual(pool.heldBytes, 3 * mb)
+        XCTAssertFalse(pool.take(byteCount: 2 * mb).fresh, "the 2 MB buffer was kept")
+        XCTAssertFalse(pool.take(byteCount: mb).fresh, "one 1 MB buffer is left")
+        XCTAssertTrue(pool.take(byteCount: mb).fresh, "the other two were evicted")
+        XCTAssertEqual(pool.heldBytes, 0)
+    }
+
+    func testSmallBuffersBypassThePool() {
+        let pool = BufferPool(limit: 3 * mb)
+        let small = BufferPool.minimumBytes - 64
+        let a = pool.take(byteCount: small)
+        XCTAssertTrue(a.fresh)
+        pool.give(a.pointer, byteCount: small)
+        XCTAssertEqual(pool.heldBytes, 0)
+        XCTAssertTrue(pool.take(byteCount: small).fresh)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import VPSTensor
+import TestSupport
 
 /// Straightforward reference implementations, NCHW, Double accumulation.
 enum Naive {
@@ -101,14 +102,27 @@ extension Naive {
     }
 }
 
-/// A small deterministic generator for test data.
-struct TestRNG {
-    var state: UInt64
-    mutating func next() -> Float {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return Float(Double(state >> 11) / Double(1 << 53)) * 2 - 1
+/// torchvision's `batched_nms` as its documentation states it, written
+/// without any of `NMS`'s shortcuts: per category, take the highest-scoring
+/// box left (ties: lower index), drop every box of that category whose IoU
+/// with it is greater than the threshold, repeat. Returns the kept indices
+/// by descending score (ties: lower index).
+func naiveBatchedNMS(_ boxes: [Box], _ scores: [Float], categories: [Int], iouThreshold: Float) -> [Int] {
+    func iou(_ a: Box, _ b: Box) -> Float {
+        let w = max(0, min(a.x2, b.x2) - max(a.x1, b.x1)), h = max(0, min(a.y2, b.y2) - max(a.y1, b.y1))
+        let inter = w * h
+        return inter / ((a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter)
     }
-    mutating func array(_ n: Int) -> [Float] { (0..<n).map { _ in next() } }
+    let before: (Int, Int) -> Bool = { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
+    var keep: [Int] = []
+    for c in Set(categories) {
+        var left = boxes.indices.filter { categories[$0] == c }.sorted(by: before)
+        while let best = left.first {
+            keep.append(best)
+            left = left.dropFirst().filter { iou(boxes[best], boxes[$0]) <= iouThreshold }
+        }
+    }
+    return keep.sorted(by: before)
 }
 
 func nhwc(_ values: [Float], _ shape: [Int]) -> Tensor {

@@ -1,6 +1,7 @@
 import XCTest
 import Foundation
 import VPSTensor
+import TestSupport
 
 /// The vectorised, plane-major RoIAlign against a line-by-line transcription
 /// of torchvision's CPU kernel (`Naive.roiAlign`): the values must be equal,

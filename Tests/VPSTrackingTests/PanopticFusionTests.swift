@@ -2,6 +2,7 @@ import Foundation
 import VPSFormats
 import VPSTracking
 import XCTest
+import TestSupport
 
 final class PanopticFusionTests: XCTestCase {
     typealias Instance = PanopticFusion.Instance
@@ -17,8 +18,7 @@ final class PanopticFusionTests: XCTestCase {
     /// 1, 2, … mapped to vps's by correspondence give the same map pixel for
     /// pixel, the same segments in the same order, with the same areas.
     func testMatchesDetectron2() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/panoptic/fusion_cases.json")
+        let url = URL(fileURLWithPath: TestPaths.fixture("panoptic/fusion_cases.json"))
         let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
         let cases = doc["cases"] as! [[String: Any]]
         XCTAssertEqual(cases.count, 10)
@@ -77,9 +77,7 @@ final class PanopticFusionTests: XCTestCase {
     }
 
     /// Row-major values from [value, count, value, count, …].
-    static func valueRuns(_ runs: [Int]) -> [Int32] {
-        stride(from: 0, to: runs.count, by: 2).flatMap { [Int32](repeating: Int32(runs[$0]), count: runs[$0 + 1]) }
-    }
+    static func valueRuns(_ runs: [Int]) -> [Int32] { Runs.expand(runs) }
 
     // MARK: edge cases
 

@@ -25,6 +25,19 @@ final class RoundTripTests: XCTestCase {
         XCTAssertEqual(info.video?.pixelFormat, "yuv420p")
     }
 
+    /// MP4 output is written with `+faststart`: the index (`moov`) comes
+    /// before the media data (`mdat`), so a player can start before the end.
+    func testMP4IndexComesBeforeTheMediaData() throws {
+        let dir = TestMedia.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = try TestMedia.movingSquareVideo(path: dir + "/fast.mp4", frames: 10)
+        let boxes = try TestMedia.topLevelBoxes(path)
+        let moov = try XCTUnwrap(boxes.firstIndex(of: "moov"), "\(boxes)")
+        let mdat = try XCTUnwrap(boxes.firstIndex(of: "mdat"), "\(boxes)")
+        XCTAssertEqual(boxes.first, "ftyp")
+        XCTAssertLessThan(moov, mdat, "\(boxes)")
+    }
+
     func testVariableFrameRateTimestampsSurvive() throws {
         let dir = TestMedia.scratchDirectory()
         let stamps: [Double] = [0, 0.04, 0.1, 0.12, 0.3, 0.31, 0.5, 1.0]
@@ -53,11 +66,24 @@ final class RoundTripTests: XCTestCase {
         XCTAssertEqual(frames[0].image.width, 642)
         XCTAssertEqual(frames[0].image.height, 360)
         XCTAssertEqual(try MediaProbe.probe(dir + "/odd.mp4").video?.frameRate, "30000/1001")
-        // The padding repeats the last column: compare it with its neighbour.
+        // The padding repeats the last column and the last row: compare each
+        // with its neighbour (after H.264 at the default quality), and with what
+        // black padding would give there.
         let f = frames[4].image
-        var diff = 0
-        for y in 0..<359 { diff += abs(Int(f[641, y].0) - Int(f[640, y].0)) }
-        XCTAssertLessThan(Double(diff) / 359, 8, "padded column should repeat the last one")
+        var columnDiff = 0, columnLevel = 0
+        for y in 0..<359 {
+            columnDiff += abs(Int(f[641, y].0) - Int(f[640, y].0))
+            columnLevel += Int(img[640, y].0)
+        }
+        XCTAssertLessThan(Double(columnDiff) / 359, 8, "padded column should repeat the last one")
+        XCTAssertGreaterThan(Double(columnLevel) / 359, 24, "the last column is too dark for the check to tell it from black")
+        var rowDiff = 0, rowLevel = 0
+        for x in 0..<641 {
+            rowDiff += abs(Int(f[x, 359].0) - Int(f[x, 358].0))
+            rowLevel += Int(img[x, 358].0)
+        }
+        XCTAssertLessThan(Double(rowDiff) / 641, 8, "padded row should repeat the last one")
+        XCTAssertGreaterThan(Double(rowLevel) / 641, 24, "the last row is too dark for the check to tell it from black")
         // Decoding an odd-sized file works too: make one with ffmpeg.
         try TestMedia.ffmpeg(["-i", dir + "/odd.mp4", "-vf", "format=rgb24,crop=641:359:0:0", "-c:v", "ffv1", dir + "/odd.mkv"])
         let (odd, _) = try TestMedia.decodeAll(dir + "/odd.mkv")

@@ -38,6 +38,8 @@ int vps_remap_rgb(const uint8_t *src, int w, int h, const float *flow, uint8_t *
 
 /* Sets OpenCV's worker thread count (0 = OpenCV's default). */
 void vps_cv_set_threads(int n);
+/** OpenCV's current number of worker threads. */
+int vps_cv_get_threads(void);
 
 #ifdef __cplusplus
 }
