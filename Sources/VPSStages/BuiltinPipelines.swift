@@ -25,7 +25,7 @@ stages:
       iou_weight: 2.0
       label_weight: 10.0
       score_weight: 1.0
-      new_object_logit: 7.0
+      # new_object_logit: unset, 0 for a trained track head (MaskTrack R-CNN), 7 for pooled embeddings
       new_object_iou: 0.0
       embedding_momentum: 0.5
       velocity_momentum: 0.5
@@ -83,7 +83,7 @@ stages:
       iou_weight: 2.0
       label_weight: 10.0
       score_weight: 1.0
-      new_object_logit: 7.0
+      # new_object_logit: unset, 0 for a trained track head (MaskTrack R-CNN), 7 for pooled embeddings
   - panoptic:
       score_threshold: 0.5       # Detectron2's instances_score_thresh
       overlap_threshold: 0.5     # drop an instance mostly covered by better ones

@@ -14,10 +14,11 @@ import VPSTracking
 ///
 /// The motion map is used when an earlier `motion` stage provides one
 /// (resampled to the frame's size when it was computed at a lower `scale`). When
-/// the detections carry a trained track head's embeddings and the pipeline
-/// does not set `embedding_scale`, the scale is 1 (the head's dot products
-/// are learned logits, as in MaskTrack R-CNN); pooled-feature embeddings are
-/// L2-normalised and keep `TrackerConfig`'s default scale.
+/// the detections carry a trained track head's embeddings, the settings the
+/// pipeline leaves out follow MaskTrack R-CNN, whose loss the head is trained
+/// with: `embedding_scale` 1 (the head's dot products are learned logits) and
+/// `new_object_logit` 0 (its dummy reference). Pooled-feature embeddings are
+/// L2-normalised and keep `TrackerConfig`'s defaults.
 public final class TrackStage: Stage {
     public enum Method: String, CaseIterable, Sendable { case hungarian, greedy }
 
@@ -26,15 +27,17 @@ public final class TrackStage: Stage {
     public let provides = [TracksKey.name]
     public let method: Method
     public let config: TrackerConfig
-    /// Whether the pipeline set `embedding_scale` (else it follows the embeddings' source).
-    let scaleIsExplicit: Bool
+    /// The settings the pipeline set; `embedding_scale` and `new_object_logit`
+    /// follow the embeddings' source unless they are among them.
+    let explicitSettings: Set<String>
     private var tracker: InstanceTracker?
 
-    public init(method: Method, config: TrackerConfig, scaleIsExplicit: Bool = true) throws {
+    public init(method: Method, config: TrackerConfig,
+                explicitSettings: Set<String> = ["embedding_scale", "new_object_logit"]) throws {
         try config.validate()
         self.method = method
         self.config = config
-        self.scaleIsExplicit = scaleIsExplicit
+        self.explicitSettings = explicitSettings
     }
 
     public func process(_ packet: inout Packet) throws {
@@ -57,7 +60,10 @@ public final class TrackStage: Stage {
 
     func makeTracker(for source: EmbeddingSource) throws -> InstanceTracker {
         var c = config
-        if source == .trackHead && !scaleIsExplicit { c.embeddingScale = 1 }
+        if source == .trackHead {
+            if !explicitSettings.contains("embedding_scale") { c.embeddingScale = 1 }
+            if !explicitSettings.contains("new_object_logit") { c.newObjectLogit = 0 }
+        }
         switch method {
         case .hungarian: return try HungarianTracker(config: c)
         case .greedy: return try GreedyTracker(config: c)
@@ -85,6 +91,6 @@ public final class TrackStage: Stage {
                 throw VPSError.invalidPipeline("track method '\(name)' is unknown; valid: \(Method.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let config = try settings.decode(TrackerConfig.self, excluding: ["method"])
-            return try TrackStage(method: method, config: config, scaleIsExplicit: settings.values["embedding_scale"] != nil)
+            return try TrackStage(method: method, config: config, explicitSettings: Set(settings.values.keys))
         })
 }

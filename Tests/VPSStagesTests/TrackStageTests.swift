@@ -115,6 +115,25 @@ final class TrackStageTests: XCTestCase {
                                                "embedding_scale": .double(0)])), [1, 2])
     }
 
+    func testNewObjectLogitFollowsTheSource() throws {
+        // One object, still, the same unit embedding in frames 0 and 1 (dot 1).
+        // At scale 1 its logits are [l (new), 1 (the track)]. With MaskTrack
+        // R-CNN's l = 0: log-softmax −1.31 (new) vs −0.31, plus IoU 2 × 1 for the
+        // track: it keeps ID 1. With l = 7: −0.0025 (new) vs −6.0025 + 2: a new ID.
+        func run(_ stage: Stage) throws -> [Int?] {
+            for t in 0..<2 {
+                var p = Self.packet(t, [Self.detection(x: 5, y: 5, side: 10, label: 1, score: 0.9, embedding: [1, 0])],
+                                    embeddings: .trackHead)
+                try stage.process(&p)
+                if t == 1 { return p[TracksKey.self]!.trackIds }
+            }
+            return []
+        }
+        XCTAssertEqual(try run(try Self.build(["confirm_hits": .int(1)])), [1],
+                       "track-head embeddings without new_object_logit use MaskTrack R-CNN's 0")
+        XCTAssertEqual(try run(try Self.build(["confirm_hits": .int(1), "new_object_logit": .double(7)])), [2])
+    }
+
     func testBadSettingsAreNamed() {
         func message(_ s: [String: SettingValue]) -> String {
             do { _ = try Self.build(s); return "built" } catch { return "\(error)" }

