@@ -28,10 +28,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--data", default=None, help="synth data directory to reuse (default: a temporary one)")
+    ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="vps-train-smoke-") as tmp:
         data = args.data or os.path.join(tmp, "data")
-        common = ["--data", data, "--steps", str(args.steps), "--val-minutes", "0", "--log-every", "5"]
+        common = ["--data", data, "--steps", str(args.steps), "--val-minutes", "0", "--log-every", "5",
+                  "--threads", str(args.threads)]
         train("--run", os.path.join(tmp, "straight"), *common)
         train("--run", os.path.join(tmp, "resumed"), *common, "--max-minutes", "0.1")
         stopped = torch.load(os.path.join(tmp, "resumed", "state.pt"), weights_only=False)["step"]
