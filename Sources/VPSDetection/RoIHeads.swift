@@ -68,7 +68,15 @@ public struct RoIHeads {
     public func postprocess(logits: UnsafePointer<Float>, deltas: UnsafePointer<Float>, proposals: [Box],
                             imageSize: (h: Int, w: Int), scoreThreshold: Float? = nil,
                             lanes: Int = Softmax.torchLanes) -> Boxes {
-        let K = numClasses
+        Self.postprocess(config: config, numClasses: numClasses, logits: logits, deltas: deltas, proposals: proposals,
+                         imageSize: imageSize, scoreThreshold: scoreThreshold, lanes: lanes)
+    }
+
+    /// `postprocess` for a head of `config` with `numClasses` classes (no parameters needed).
+    public static func postprocess(config: RoIHeadsConfig, numClasses K: Int, logits: UnsafePointer<Float>,
+                                   deltas: UnsafePointer<Float>, proposals: [Box], imageSize: (h: Int, w: Int),
+                                   scoreThreshold: Float? = nil, lanes: Int = Softmax.torchLanes) -> Boxes {
+        let coder = BoxCoder(weights: config.boxCoderWeights.map { Float($0) })
         var boxes: [Box] = [], scores: [Float] = [], labels: [Int] = []
         let thresh = scoreThreshold ?? Float(config.scoreThreshold)
         var prob = [Float](repeating: 0, count: K)
