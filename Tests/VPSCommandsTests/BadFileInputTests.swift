@@ -80,6 +80,11 @@ final class BadFileInputTests: CLITestCase {
         try FileManager.default.copyItem(atPath: gt, toPath: pred)
         try FileManager.default.removeItem(atPath: pred + "/video_000/panoptic/000001.png")
         assertBadInput(try eval(), mentions: "000001.png")
+        // convert fails on frame 1 after writing frame 0: nothing is left behind.
+        for f in ["panoptic", "coco", "youtube-vis", "mots"] {
+            assertBadInput(try vps("convert", pred + "/video_000", "-o", dir + "/out-" + f, "--format", f), mentions: "000001.png")
+        }
+        XCTAssertFalse(listing(dir).contains { $0.hasPrefix("out") }, "nothing half-written: \(listing(dir))")
         try FileManager.default.removeItem(atPath: pred)
         try FileManager.default.copyItem(atPath: gt, toPath: pred)
         try editPrediction { root in
