@@ -52,6 +52,7 @@ public enum PanopticPNG {
 /// - `annotations`: one per frame, `{"image_id", "file_name", "frame_index",
 ///   "segments_info": [{"id", "category_id", "area", "bbox", "iscrowd",
 ///   "track_id", "score"}]}`, `file_name` being the PNG's name in `panoptic/`;
+///   a segment with no pixels in the frame is left out;
 /// - `categories`: `{"id", "name", "isthing", "color"}`, every category the
 ///   label set has plus any other category a segment uses (as `class<id>`);
 /// - `width` and `height` of the video (as older vps files, which `vps eval`
@@ -116,6 +117,8 @@ public final class PanopticWriter: ResultWriter {
         try png.write(PanopticPNG.encode(frame), stagingDirectory + "/panoptic/" + name)
         var f = frame
         if f.segments.contains(where: { $0.area == 0 }) { f.refreshGeometry() }
+        // COCO panoptic lists exactly the segments the PNG holds.
+        f.segments.removeAll { $0.area == 0 }
         for s in f.segments where !declared.contains(s.categoryId) {
             declared.insert(s.categoryId)
             extraCategories.append(Category(id: s.categoryId, name: "class\(s.categoryId)", isThing: s.instance != 0))
