@@ -23,7 +23,7 @@ public struct MOTBox: Equatable, Sendable {
 /// Readers for the instance exports, so that `vps eval` can score predictions
 /// made by other tools.
 public enum InstanceReader {
-    /// Frame indices (from 0) a file may use.
+    /// Frame indices (from 0) any result file may use (instance exports and panoptic JSON).
     public static let frameRange = 0...10_000_000
 
     /// COCO instances JSON: a results list, or a dataset object with
@@ -110,7 +110,7 @@ public enum InstanceReader {
             guard (1...Category.maxId).contains(c) else {
                 throw VPSError.unreadableInput(path: path, reason: "line \(n + 1): class_id \(c) is out of range 1…\(Category.maxId)")
             }
-            guard Self.frameRange.contains(t - frameBase) else {
+            guard t >= frameBase, Self.frameRange.contains(t - frameBase) else {
                 throw VPSError.unreadableInput(path: path, reason: "line \(n + 1): time_frame \(t) is out of range \(frameBase)…\(Self.frameRange.upperBound + frameBase)")
             }
             let mask: RLE
@@ -131,7 +131,7 @@ public enum InstanceReader {
             guard p.count >= 7, !p[0..<7].contains(where: { $0 == nil }) else {
                 throw VPSError.unreadableInput(path: path, reason: "line \(n + 1): expected 'frame,id,bb_left,bb_top,bb_width,bb_height,conf,...'")
             }
-            guard let frame = Int(exactly: p[0]!), Self.frameRange.contains(frame - 1), let id = Int(exactly: p[1]!),
+            guard let frame = Int(exactly: p[0]!), frame >= 1, Self.frameRange.contains(frame - 1), let id = Int(exactly: p[1]!),
                   p[2..<7].allSatisfy({ $0!.isFinite }) else {
                 throw VPSError.unreadableInput(path: path, reason: "line \(n + 1): frame must be 1…\(Self.frameRange.upperBound + 1), id a whole number, box and conf finite")
             }

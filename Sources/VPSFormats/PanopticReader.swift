@@ -18,9 +18,6 @@ public struct PanopticVideo: Sendable {
         public var segments: [Segment]
     }
 
-    /// Frame indices a file may use.
-    static let frameRange = 0...10_000_000
-
     public let directory: String
     /// The directory's last path component.
     public let name: String
@@ -58,7 +55,7 @@ public struct PanopticVideo: Sendable {
             guard let id = try JSONValues.int(img["id"], "\"id\" of image \(k)", path: path) else {
                 throw VPSError.unreadableInput(path: path, reason: "image \(k) has no id")
             }
-            images[id] = (try JSONValues.int(img["frame_index"], "\"frame_index\" of image \(id)", path: path, in: Self.frameRange),
+            images[id] = (try JSONValues.int(img["frame_index"], "\"frame_index\" of image \(id)", path: path, in: InstanceReader.frameRange),
                           try JSONValues.int(img["width"], "\"width\" of image \(id)", path: path, in: side),
                           try JSONValues.int(img["height"], "\"height\" of image \(id)", path: path, in: side))
         }
@@ -89,7 +86,7 @@ public struct PanopticVideo: Sendable {
                                     isCrowd: (try int("iscrowd", in: 0...1) ?? 0) != 0))
             }
             let image = try JSONValues.int(a["image_id"], "\"image_id\" of \(file)", path: path).flatMap { images[$0] }
-            let frameIndex = try JSONValues.int(a["frame_index"], "\"frame_index\" of \(file)", path: path, in: Self.frameRange)
+            let frameIndex = try JSONValues.int(a["frame_index"], "\"frame_index\" of \(file)", path: path, in: InstanceReader.frameRange)
                 ?? image?.frameIndex ?? k
             guard seen.insert(frameIndex).inserted else {
                 throw VPSError.unreadableInput(path: path, reason: "frame \(frameIndex) is listed twice")

@@ -128,6 +128,8 @@ final class BadFileInputTests: CLITestCase {
         assertBadInput(try vps("eval", "--gt", gt, "--pred", mots, "--no-flicker"), mentions: "class_id 2147484")
         try "99999999999 2001 2 30 40 0l\n".write(toFile: mots, atomically: true, encoding: .utf8)
         assertBadInput(try vps("convert", mots, "-o", dir + "/out", "--format", "panoptic"), mentions: "time_frame")
+        try "-9223372036854775808 2001 2 30 40 0l\n".write(toFile: mots, atomically: true, encoding: .utf8)
+        assertBadInput(try vps("convert", mots, "-o", dir + "/out", "--format", "panoptic"), mentions: "time_frame")
         try "1 2001 2 -30 -40 0l\n".write(toFile: mots, atomically: true, encoding: .utf8)
         assertBadInput(try vps("convert", mots, "-o", dir + "/out", "--format", "panoptic"), mentions: "out of range")
         XCTAssertFalse(listing(dir).contains { $0.hasPrefix("out") }, "nothing half-written: \(listing(dir))")
