@@ -18,6 +18,9 @@ a proposal whose score (0.99999964) beats an overlapping one's (0.99999952)
 by two units in the last place; summed left to right, both come out
 0.99999952 and NMS keeps the other, wider box.
 
+It also records torchvision's `paste_masks_in_image` of one fixed 28×28 map
+into thin, tall and border boxes (the mask pasting of such detections).
+
 The fixture keeps the proposals whose class-83 box overlaps that detection
 (IoU > 0.3), with their class logits and box deltas as `postprocess_detections`
 received them, the vector width of this CPU's PyTorch softmax, and what
@@ -31,6 +34,7 @@ import torch
 from PIL import Image
 from torchvision.models.detection import maskrcnn_resnet50_fpn
 from torchvision.models.detection._utils import overwrite_eps
+from torchvision.models.detection.roi_heads import paste_masks_in_image
 from torchvision.ops import boxes as box_ops
 
 DATA = "/usr/share/doc/opencv-doc/examples/data"
@@ -42,6 +46,32 @@ REPORTED = [94.429, 0.0, 95.206, 300.0]
 def f32(x):
     """The float32 values as the shortest decimals that read back exactly."""
     return [float(v) for v in np.asarray(x, dtype=np.float32).reshape(-1)]
+
+
+def paste_cases():
+    """torchvision's paste_masks_in_image (> 0.5) of one 28×28 map into thin,
+    tall and border boxes; masks as column-major runs (zeros first), as COCO
+    RLE counts."""
+    M = 28
+    y, x = np.mgrid[0:M, 0:M]
+    probs = (((x * 7 + y * 13) % 29) / 28.0).astype(np.float32)
+    cases = [((300, 400), [94.43, 0.0, 95.21, 300.0]), ((640, 800), [402.08, 65.71, 428.07, 303.16]),
+             ((300, 400), [0.2, 0.3, 0.9, 5.1]), ((300, 400), [399.6, 10.0, 400.0, 60.0]),
+             ((300, 400), [150.15, 0.0, 150.75, 300.0]), ((120, 160), [10.0, 10.0, 10.004, 90.0])]
+    out = []
+    for (h, w), box in cases:
+        b = torch.tensor([box], dtype=torch.float32)
+        m = paste_masks_in_image(torch.from_numpy(probs)[None, None], b, (h, w))[0, 0] > 0.5
+        flat = m.numpy().T.reshape(-1).astype(np.uint8)
+        runs, v, n = [], 0, 0
+        for p in flat:
+            if p != v:
+                runs.append(n)
+                v, n = p, 0
+            n += 1
+        runs.append(n)
+        out.append({"height": h, "width": w, "box": f32(b[0]), "counts": runs})
+    return {"size": M, "probs": f32(probs), "cases": out}
 
 
 def main():
@@ -83,6 +113,7 @@ def main():
     with torch.no_grad():
         boxes, scores, labels = original(logits[keep], deltas[keep], [proposals[keep]], [shape])
     capability = torch.backends.cpu.get_cpu_capability()
+    pastes = paste_cases()
     fixture = {
         "torch": torch.__version__,
         "cpuCapability": capability,
@@ -94,6 +125,7 @@ def main():
         "deltas": [f32(r) for r in deltas[keep]],
         "probabilities": [f32(r) for r in torch.softmax(logits[keep], -1)],
         "expected": {"boxes": [f32(b) for b in boxes[0]], "scores": f32(scores[0]), "labels": labels[0].tolist()},
+        "pastes": pastes,
     }
     with open(OUT, "w") as f:
         json.dump(fixture, f, separators=(",", ":"))

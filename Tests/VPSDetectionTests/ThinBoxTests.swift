@@ -19,6 +19,9 @@ final class ThinBoxTests: XCTestCase {
         var deltas: [[Float]]
         var probabilities: [[Float]]
         var expected: Expected
+        struct Paste: Decodable { var height: Int; var width: Int; var box: [Float]; var counts: [UInt32] }
+        struct Pastes: Decodable { var size: Int; var probs: [Float]; var cases: [Paste] }
+        var pastes: Pastes
     }
 
     static func fixture() throws -> Fixture {
@@ -53,6 +56,17 @@ final class ThinBoxTests: XCTestCase {
         XCTAssertEqual(out.boxes.count, f.expected.boxes.count)
         for (b, e) in zip(out.boxes, f.expected.boxes) {
             for (v, w) in zip([b.x1, b.y1, b.x2, b.y2], e) { XCTAssertEqual(v, w, accuracy: 1e-3, "\(b) vs \(e)") }
+        }
+    }
+
+    /// `MaskPaster` gives torchvision's `paste_masks_in_image` (> 0.5) pixel
+    /// for pixel for thin, tall and border boxes, down to 0.004 px wide.
+    func testPasteMatchesTorchvisionOnThinBoxes() throws {
+        let p = try Self.fixture().pastes
+        for c in p.cases {
+            let box = Box(c.box[0], c.box[1], c.box[2], c.box[3])
+            let mask = MaskPaster.paste(p.probs, size: p.size, box: box, imageHeight: c.height, imageWidth: c.width, threshold: 0.5)
+            XCTAssertEqual(mask.rle.counts, c.counts, "\(box) in \(c.width)x\(c.height)")
         }
     }
 
