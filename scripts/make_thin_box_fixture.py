@@ -21,12 +21,17 @@ by two units in the last place; summed left to right, both come out
 It also records torchvision's `paste_masks_in_image` of one fixed 28×28 map
 into thin, tall and border boxes (the mask pasting of such detections).
 
+And PyTorch's unstable descending sort on tie-heavy rows, and torchvision's
+`batched_nms` over 1100 boxes with tied scores, whose order of equal scores
+decides which detections survive a top-k cut.
+
 The fixture keeps the proposals whose class-83 box overlaps that detection
 (IoU > 0.3), with their class logits and box deltas as `postprocess_detections`
 received them, the vector width of this CPU's PyTorch softmax, and what
 `postprocess_detections` returns for those proposals alone.
 """
 import json
+import math
 import os
 
 import numpy as np
@@ -74,6 +79,29 @@ def paste_cases():
     return {"size": M, "probs": f32(probs), "cases": out}
 
 
+def sort_cases():
+    """PyTorch's unstable descending sort on tie-heavy rows (values, indices),
+    and torchvision's batched_nms over more than 1000 boxes (its
+    category-by-category path) with tied scores."""
+    g = torch.Generator().manual_seed(15)
+    sorts = []
+    for n, levels in ((40, 2), (300, 3), (1200, 4)):
+        v = torch.randint(0, levels, (n,), generator=g).float() / levels
+        if n == 300:
+            v[::37] = float("nan")
+        sorts.append({"values": [None if math.isnan(x) else x for x in f32(v)],
+                      "indices": v.sort(descending=True)[1].tolist()})
+    n = 1100
+    xy = torch.rand(n, 2, generator=g) * 200
+    wh = torch.rand(n, 2, generator=g) * 40 + 1
+    boxes = torch.cat([xy, xy + wh], 1)
+    scores = torch.randint(0, 3, (n,), generator=g).float() / 4 + 0.5
+    cats = torch.randint(1, 4, (n,), generator=g)
+    keep = box_ops.batched_nms(boxes, scores, cats, 0.5)
+    nms = {"boxes": [f32(b) for b in boxes], "scores": f32(scores), "categories": cats.tolist(), "keep": keep.tolist()}
+    return sorts, nms
+
+
 def main():
     torch.manual_seed(9090)
     model = maskrcnn_resnet50_fpn(weights=None, weights_backbone=None)
@@ -114,6 +142,7 @@ def main():
         boxes, scores, labels = original(logits[keep], deltas[keep], [proposals[keep]], [shape])
     capability = torch.backends.cpu.get_cpu_capability()
     pastes = paste_cases()
+    sorts, nms = sort_cases()
     fixture = {
         "torch": torch.__version__,
         "cpuCapability": capability,
@@ -126,6 +155,8 @@ def main():
         "probabilities": [f32(r) for r in torch.softmax(logits[keep], -1)],
         "expected": {"boxes": [f32(b) for b in boxes[0]], "scores": f32(scores[0]), "labels": labels[0].tolist()},
         "pastes": pastes,
+        "sorts": sorts,
+        "batchedNMS": nms,
     }
     with open(OUT, "w") as f:
         json.dump(fixture, f, separators=(",", ":"))

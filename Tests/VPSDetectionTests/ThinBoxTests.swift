@@ -22,6 +22,10 @@ final class ThinBoxTests: XCTestCase {
         struct Paste: Decodable { var height: Int; var width: Int; var box: [Float]; var counts: [UInt32] }
         struct Pastes: Decodable { var size: Int; var probs: [Float]; var cases: [Paste] }
         var pastes: Pastes
+        struct Sort: Decodable { var values: [Float?]; var indices: [Int] }
+        var sorts: [Sort]
+        struct BatchedNMS: Decodable { var boxes: [[Float]]; var scores: [Float]; var categories: [Int]; var keep: [Int] }
+        var batchedNMS: BatchedNMS
     }
 
     static func fixture() throws -> Fixture {
@@ -68,6 +72,21 @@ final class ThinBoxTests: XCTestCase {
             let mask = MaskPaster.paste(p.probs, size: p.size, box: box, imageHeight: c.height, imageWidth: c.width, threshold: 0.5)
             XCTAssertEqual(mask.rle.counts, c.counts, "\(box) in \(c.width)x\(c.height)")
         }
+    }
+
+    /// `TorchSort` orders equal values (and NaNs) as `torch.sort(descending=True)` does.
+    func testTorchSortMatchesPyTorch() throws {
+        for c in try Self.fixture().sorts {
+            XCTAssertEqual(TorchSort.descendingOrder(c.values.map { $0 ?? .nan }), c.indices, "\(c.values.count) values")
+        }
+    }
+
+    /// Over 1000 boxes with tied scores, `NMS.batched` keeps torchvision's
+    /// boxes in torchvision's order.
+    func testBatchedNMSMatchesTorchvisionWithTies() throws {
+        let f = try Self.fixture().batchedNMS
+        let keep = NMS.batched(f.boxes.map { Box($0[0], $0[1], $0[2], $0[3]) }, f.scores, categories: f.categories, iouThreshold: 0.5)
+        XCTAssertEqual(keep, f.keep)
     }
 
     /// ATen's lane order on a hand-checked row: 1 followed by sixteen 2⁻²⁴.
