@@ -23,7 +23,9 @@ def read_video(d):
     meta = json.load(open(os.path.join(d, "panoptic.json")))
     frames, segs = [], []
     for a in sorted(meta["annotations"], key=lambda a: a["frame_index"]):
-        rgb = np.array(Image.open(os.path.join(d, a["file_name"])).convert("RGB")).astype(np.int64)
+        # COCO panoptic: the PNG is in the folder named after the JSON; older files name it from d.
+        png = os.path.join(d, "panoptic", a["file_name"])
+        rgb = np.array(Image.open(png if os.path.exists(png) else os.path.join(d, a["file_name"])).convert("RGB")).astype(np.int64)
         frames.append(rgb[..., 0] + 256 * rgb[..., 1] + 65536 * rgb[..., 2])
         segs.append([{"id": s["id"], "category_id": s["category_id"], "iscrowd": s.get("iscrowd", 0),
                       "area": int((frames[-1] == s["id"]).sum())} for s in a["segments_info"]])

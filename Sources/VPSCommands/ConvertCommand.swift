@@ -47,7 +47,8 @@ struct ConvertCommand: ParsableCommand {
                 cats = Set(records.map(\.categoryId)).sorted().map { Category(id: $0, name: "class\($0)", isThing: true) }
             }
             writer = try makeResultWriter(format: fmt, path: output, categories: cats, png: png)
-            for f in try InstanceReader.panopticFrames(records) { try writer.write(f) }
+            let frames = try InstanceFrames(records)
+            for t in 0..<frames.count { try writer.write(try frames.frame(t)) }
         }
         try writer.finish()
     }

@@ -16,6 +16,29 @@ public struct RLE: Equatable, Hashable, Sendable {
         self.counts = counts
     }
 
+    /// The largest height or width a file may declare for a mask.
+    public static let maxSide = 1 << 16
+    /// The largest pixel count (height × width) a file may declare for a mask (2²⁸).
+    public static let maxPixels = 1 << 28
+
+    /// Checks the size a file declares: 0…`maxSide` per side, at most `maxPixels` in all.
+    static func checkSize(height: Int, width: Int) throws {
+        guard (0...maxSide).contains(height), (0...maxSide).contains(width), height * width <= maxPixels else {
+            throw VPSError.unreadableInput(path: "RLE", reason: "size \(width)x\(height) is out of range (at most \(maxSide) per side, \(maxPixels) pixels)")
+        }
+    }
+
+    /// Uncompressed counts read from a file: the size is checked, and the
+    /// runs must cover exactly height × width pixels.
+    public init(height: Int, width: Int, checkedCounts counts: [UInt32]) throws {
+        try Self.checkSize(height: height, width: width)
+        let total = counts.reduce(0) { $0 + Int($1) }
+        guard total == height * width else {
+            throw VPSError.unreadableInput(path: "RLE", reason: "runs cover \(total) pixels, expected \(height)x\(width)")
+        }
+        self.init(height: height, width: width, counts: counts)
+    }
+
     /// Encodes a row-major mask (`mask[y * width + x]`, nonzero = foreground).
     public init(rowMajorMask mask: [UInt8], height: Int, width: Int) {
         precondition(mask.count == height * width, "mask size does not match \(width)x\(height)")
@@ -84,8 +107,10 @@ public struct RLE: Equatable, Hashable, Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Parses a pycocotools compressed counts string.
+    /// Parses a pycocotools compressed counts string of a `height × width`
+    /// mask (the size is checked as in `init(height:width:checkedCounts:)`).
     public init(string: String, height: Int, width: Int) throws {
+        try Self.checkSize(height: height, width: width)
         let s = Array(string.utf8)
         var counts: [UInt32] = []
         var p = 0

@@ -22,7 +22,7 @@ public enum ModelCheckpoint {
     }
 
     /// The config and weights of a checkpoint. A `.pth` carries no config:
-    /// `fallback` is used (torchvision's COCO R50-FPN, BN eps 0, by default).
+    /// `fallback` is used, by default `torchvisionConfig(for:)`.
     /// `configFile` (`--model-config`) is laid over whichever config applies.
     public static func load(path: String, fallback: MaskRCNNConfig? = nil, configFile: String? = nil) throws -> (MaskRCNNConfig, StateDict) {
         let dict = try readStateDict(path: path)
@@ -36,10 +36,28 @@ public enum ModelCheckpoint {
         } else if path.lowercased().hasSuffix(".safetensors") && configFile == nil {
             throw DetectionError.missingConfig(path: path)
         } else {
-            config = MaskRCNNConfig.resnet50FPN()
+            config = torchvisionConfig(for: dict)
         }
         if let configFile { config = try config.merging(jsonFile: configFile) }
         return (config, dict)
+    }
+
+    /// The config of a torchvision `maskrcnn_resnet50_fpn` state dict: the COCO
+    /// R50-FPN, with the batch-norm eps its layers had in torchvision.
+    ///
+    /// torchvision builds the backbone's batch norms as `FrozenBatchNorm2d`
+    /// when it starts from trained weights (its COCO checkpoints; their
+    /// builder sets eps 0 with `overwrite_eps`), and as `nn.BatchNorm2d`
+    /// (eps 1e-5) when built with `weights=None, weights_backbone=None`.
+    /// Only the latter saves `num_batches_tracked` buffers, so a state dict
+    /// that has them is folded with eps 1e-5 and one without them with eps 0.
+    /// (`overwrite_eps` changes `FrozenBatchNorm2d` layers only.)
+    public static func torchvisionConfig(for dict: StateDict) -> MaskRCNNConfig {
+        var config = MaskRCNNConfig.resnet50FPN()
+        if dict.tensors.keys.contains(where: { $0.hasPrefix("backbone.body.") && $0.hasSuffix(".num_batches_tracked") }) {
+            config.backbone.batchNormEps = 1e-5
+        }
+        return config
     }
 
     /// Writes `dict` as safetensors with `config` in the metadata.

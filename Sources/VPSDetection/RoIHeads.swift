@@ -52,19 +52,39 @@ public struct RoIHeads {
         let flat = boxPool(features, boxes: proposals, imageSize: imageSize, layout: .matrix)
         let h = fc7(fc6(flat))
         let logits = clsScore(h), deltas = bboxPred(h)
-        let K = numClasses
+        return postprocess(logits: logits.data, deltas: deltas.data, proposals: proposals, imageSize: imageSize,
+                           scoreThreshold: scoreThreshold)
+    }
+
+    /// torchvision's `postprocess_detections`: per proposal, class
+    /// probabilities (PyTorch's softmax, see `Softmax`), the box of every
+    /// class decoded from the proposal and clipped, then score threshold,
+    /// small-box removal (sides < 0.01), per-class NMS and the top
+    /// `detectionsPerImage`.
+    /// - Parameters:
+    ///   - logits: `[proposals.count, numClasses]`, row-major.
+    ///   - deltas: `[proposals.count, numClasses · 4]`, row-major (dx, dy, dw, dh per class).
+    ///   - lanes: the vector width of PyTorch's softmax sum to reproduce.
+    public func postprocess(logits: UnsafePointer<Float>, deltas: UnsafePointer<Float>, proposals: [Box],
+                            imageSize: (h: Int, w: Int), scoreThreshold: Float? = nil,
+                            lanes: Int = Softmax.torchLanes) -> Boxes {
+        Self.postprocess(config: config, numClasses: numClasses, logits: logits, deltas: deltas, proposals: proposals,
+                         imageSize: imageSize, scoreThreshold: scoreThreshold, lanes: lanes)
+    }
+
+    /// `postprocess` for a head of `config` with `numClasses` classes (no parameters needed).
+    public static func postprocess(config: RoIHeadsConfig, numClasses K: Int, logits: UnsafePointer<Float>,
+                                   deltas: UnsafePointer<Float>, proposals: [Box], imageSize: (h: Int, w: Int),
+                                   scoreThreshold: Float? = nil, lanes: Int = Softmax.torchLanes) -> Boxes {
+        let coder = BoxCoder(weights: config.boxCoderWeights.map { Float($0) })
         var boxes: [Box] = [], scores: [Float] = [], labels: [Int] = []
         let thresh = scoreThreshold ?? Float(config.scoreThreshold)
         var prob = [Float](repeating: 0, count: K)
-        for i in 0..<proposals.count {
-            let row = logits.data + i * K
-            var m = -Float.infinity
-            for j in 0..<K { m = max(m, row[j]) }
-            var sum: Float = 0
-            for j in 0..<K { prob[j] = exp(row[j] - m); sum += prob[j] }
-            let d = deltas.data + i * K * 4
+        for i in proposals.indices {
+            prob.withUnsafeMutableBufferPointer { Softmax.lastDim(logits + i * K, count: K, into: $0.baseAddress!, lanes: lanes) }
+            let d = deltas + i * K * 4
             for j in 1..<K {
-                let s = prob[j] / sum
+                let s = prob[j]
                 guard s > thresh else { continue }
                 let b = coder.decode(d[j * 4], d[j * 4 + 1], d[j * 4 + 2], d[j * 4 + 3], reference: proposals[i])
                     .clipped(height: imageSize.h, width: imageSize.w)

@@ -38,7 +38,8 @@ public enum EvalSession {
                 }
                 var position: [Int: Int] = [:]
                 for (k, e) in p.frames.enumerated() { position[e.frameIndex] = k }
-                return { i in try position[i].map { try p.frame($0, png: png) } }
+                let size = g.width > 0 && g.height > 0 ? (width: g.width, height: g.height) : nil
+                return { i in try position[i].map { try p.frame($0, png: png, expectedSize: size) } }
             }
         } else {
             guard FileSystem.exists(pred) else { throw VPSError.fileNotFound(path: pred) }
@@ -46,8 +47,8 @@ public enum EvalSession {
                 throw VPSError.invalidArgument("a prediction file can only be scored against one video; \(gt) has \(gtVideos.count)")
             }
             let records = try readInstances(pred)
-            let frames = try InstanceReader.panopticFrames(records, frameCount: (gtVideos[0].frames.map(\.frameIndex).max() ?? -1) + 1)
-            predFrames = [{ i in i < frames.count ? frames[i] : nil }]
+            let frames = try InstanceFrames(records, frameCount: (gtVideos[0].frames.map(\.frameIndex).max() ?? -1) + 1)
+            predFrames = [{ i in i < frames.count ? try frames.frame(i) : nil }]
         }
         for (g, p) in zip(gtVideos, predFrames) {
             try ev.addVideo(g, png: png, pred: p, images: options.flicker ? try frameSource(g, png: png) : nil)

@@ -23,6 +23,9 @@ public struct MOTBox: Equatable, Sendable {
 /// Readers for the instance exports, so that `vps eval` can score predictions
 /// made by other tools.
 public enum InstanceReader {
+    /// Frame indices (from 0) any result file may use (instance exports and panoptic JSON).
+    public static let frameRange = 0...10_000_000
+
     /// COCO instances JSON: a results list, or a dataset object with
     /// `annotations` (+ `images` to map `image_id` to frames). Frames are
     /// `frame_index` of the image when present, else `image_id - 1`.
@@ -35,20 +38,28 @@ public enum InstanceReader {
             anns = list
         } else if let root = any as? [String: Any], let a = root["annotations"] as? [[String: Any]] {
             anns = a
-            for img in root["images"] as? [[String: Any]] ?? [] {
-                if let id = JSONValues.int(img["id"]), let f = JSONValues.int(img["frame_index"]) { frameOf[id] = f }
+            for (k, img) in (root["images"] as? [[String: Any]] ?? []).enumerated() {
+                if let id = try JSONValues.int(img["id"], "\"id\" of image \(k)", path: path),
+                   let f = try JSONValues.int(img["frame_index"], "\"frame_index\" of image \(k)", path: path, in: Self.frameRange) {
+                    frameOf[id] = f
+                }
             }
         } else {
             throw VPSError.unreadableInput(path: path, reason: "expected a list of results or an object with \"annotations\"")
         }
         var out: [InstanceRecord] = []
         for (k, a) in anns.enumerated() {
-            guard let image = JSONValues.int(a["image_id"]), let cat = JSONValues.int(a["category_id"]),
+            func int(_ key: String, in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int? {
+                try JSONValues.int(a[key], "\"\(key)\" of annotation \(k)", path: path, in: range)
+            }
+            guard let image = try int("image_id", in: Self.frameRange.lowerBound + 1...Self.frameRange.upperBound + 1),
+                  let cat = try int("category_id", in: 1...Category.maxId),
                   let rle = try JSONValues.rle(a["segmentation"], path) else {
                 throw VPSError.unreadableInput(path: path, reason: "annotation \(k) lacks image_id, category_id or an RLE segmentation")
             }
-            out.append(InstanceRecord(frame: frameOf[image] ?? image - 1, trackId: JSONValues.int(a["track_id"]) ?? -(k + 1),
-                                      categoryId: cat, score: JSONValues.double(a["score"]) ?? 1, mask: rle))
+            out.append(InstanceRecord(frame: frameOf[image] ?? image - 1, trackId: try int("track_id") ?? -(k + 1), categoryId: cat,
+                                      score: try JSONValues.double(a["score"], "\"score\" of annotation \(k)", path: path) ?? 1,
+                                      mask: rle))
         }
         return out
     }
@@ -62,12 +73,18 @@ public enum InstanceReader {
         }
         var out: [InstanceRecord] = []
         for (k, t) in list.enumerated() {
-            if let v = videoId, JSONValues.int(t["video_id"]) != v { continue }
-            guard let cat = JSONValues.int(t["category_id"]), let segs = t["segmentations"] as? [Any] else {
+            func int(_ key: String, in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int? {
+                try JSONValues.int(t[key], "\"\(key)\" of track \(k)", path: path, in: range)
+            }
+            if let v = videoId, try int("video_id") != v { continue }
+            guard let cat = try int("category_id", in: 1...Category.maxId), let segs = t["segmentations"] as? [Any] else {
                 throw VPSError.unreadableInput(path: path, reason: "track \(k) lacks category_id or segmentations")
             }
-            let tid = JSONValues.int(t["track_id"]) ?? k + 1
-            let score = JSONValues.double(t["score"]) ?? 1
+            guard segs.count <= Self.frameRange.upperBound + 1 else {
+                throw VPSError.unreadableInput(path: path, reason: "track \(k) has \(segs.count) frames, more than \(Self.frameRange.upperBound + 1)")
+            }
+            let tid = try int("track_id") ?? k + 1
+            let score = try JSONValues.double(t["score"], "\"score\" of track \(k)", path: path) ?? 1
             for (f, s) in segs.enumerated() {
                 if let r = try JSONValues.rle(s, path), r.area > 0 {
                     out.append(InstanceRecord(frame: f, trackId: tid, categoryId: cat, score: score, mask: r))
@@ -90,8 +107,17 @@ public enum InstanceReader {
                 throw VPSError.unreadableInput(path: path, reason: "line \(n + 1): expected 'time_frame id class_id img_height img_width rle'")
             }
             if c == 10 { continue }
-            out.append(InstanceRecord(frame: t - frameBase, trackId: id, categoryId: c, score: 1,
-                                      mask: try RLE(string: String(p[5]), height: h, width: w)))
+            guard (1...Category.maxId).contains(c) else {
+                throw VPSError.unreadableInput(path: path, reason: "line \(n + 1): class_id \(c) is out of range 1…\(Category.maxId)")
+            }
+            guard t >= frameBase, Self.frameRange.contains(t - frameBase) else {
+                throw VPSError.unreadableInput(path: path, reason: "line \(n + 1): time_frame \(t) is out of range \(frameBase)…\(Self.frameRange.upperBound + frameBase)")
+            }
+            let mask: RLE
+            do { mask = try RLE(string: String(p[5]), height: h, width: w) } catch VPSError.unreadableInput(path: "RLE", let reason) {
+                throw VPSError.unreadableInput(path: path, reason: "line \(n + 1): \(reason)")
+            }
+            out.append(InstanceRecord(frame: t - frameBase, trackId: id, categoryId: c, score: 1, mask: mask))
         }
         return out
     }
@@ -105,69 +131,19 @@ public enum InstanceReader {
             guard p.count >= 7, !p[0..<7].contains(where: { $0 == nil }) else {
                 throw VPSError.unreadableInput(path: path, reason: "line \(n + 1): expected 'frame,id,bb_left,bb_top,bb_width,bb_height,conf,...'")
             }
-            out.append(MOTBox(frame: Int(p[0]!) - 1, trackId: Int(p[1]!), box: [p[2]!, p[3]!, p[4]!, p[5]!], confidence: p[6]!))
+            guard let frame = Int(exactly: p[0]!), frame >= 1, Self.frameRange.contains(frame - 1), let id = Int(exactly: p[1]!),
+                  p[2..<7].allSatisfy({ $0!.isFinite }) else {
+                throw VPSError.unreadableInput(path: path, reason: "line \(n + 1): frame must be 1…\(Self.frameRange.upperBound + 1), id a whole number, box and conf finite")
+            }
+            out.append(MOTBox(frame: frame - 1, trackId: id, box: [p[2]!, p[3]!, p[4]!, p[5]!], confidence: p[6]!))
         }
         return out
     }
 
-    /// Paints instance masks into panoptic frames (things only; pixels no
-    /// instance covers are void). Overlaps go to the higher score. Panoptic ids
-    /// are `category·1000 + instance`: a track id already of that form for its
-    /// category is kept, other tracks get the next free instance number of
-    /// their category. `trackId` keeps the original track id.
+    /// Paints instance masks into panoptic frames (see `InstanceFrames`), all at once.
     public static func panopticFrames(_ records: [InstanceRecord], frameCount: Int? = nil) throws -> [PanopticFrame] {
-        guard let first = records.first else { return [] }
-        let (h, w) = (first.mask.height, first.mask.width)
-        let n = max(frameCount ?? 0, (records.map(\.frame).max() ?? -1) + 1)
-        struct TrackKey: Hashable { var track: Int; var category: Int }
-        var idOf: [TrackKey: Int] = [:]
-        var used: Set<Int> = []
-        var nextInstance: [Int: Int] = [:]
-        for r in records where r.trackId / 1000 == r.categoryId && r.trackId % 1000 != 0 { used.insert(r.trackId) }
-        func panopticId(_ r: InstanceRecord) throws -> Int {
-            let key = TrackKey(track: r.trackId, category: r.categoryId)
-            if let id = idOf[key] { return id }
-            var id: Int
-            if r.trackId / 1000 == r.categoryId && r.trackId % 1000 != 0 {
-                id = r.trackId
-            } else {
-                var k = nextInstance[r.categoryId, default: 1]
-                while used.contains(r.categoryId * 1000 + k) { k += 1 }
-                guard k < 1000 else {
-                    throw VPSError.unreadableInput(path: "instances", reason: "more than 999 tracks of category \(r.categoryId)")
-                }
-                nextInstance[r.categoryId] = k + 1
-                id = r.categoryId * 1000 + k
-                used.insert(id)
-            }
-            idOf[key] = id
-            return id
-        }
-        var byFrame = [[InstanceRecord]](repeating: [], count: n)
-        for r in records {
-            guard r.frame >= 0 else { throw VPSError.unreadableInput(path: "instances", reason: "negative frame number") }
-            guard r.mask.height == h, r.mask.width == w else {
-                throw VPSError.unreadableInput(path: "instances", reason: "masks of different sizes (\(r.mask.width)x\(r.mask.height) vs \(w)x\(h))")
-            }
-            byFrame[r.frame].append(r)
-        }
-        var frames: [PanopticFrame] = []
-        for t in 0..<n {
-            var ids = [Int32](repeating: 0, count: w * h)
-            var segs: [Segment] = []
-            for r in byFrame[t].sorted(by: { $0.score < $1.score }) {
-                let id = try panopticId(r)
-                let m = r.mask.rowMajorMask()
-                for i in m.indices where m[i] != 0 { ids[i] = Int32(id) }
-                segs.removeAll { $0.id == id }
-                segs.append(Segment(id: id, categoryId: r.categoryId, trackId: r.trackId, score: r.score))
-            }
-            var f = PanopticFrame(index: t, width: w, height: h, ids: ids, segments: segs)
-            f.refreshGeometry()
-            f.segments.removeAll { $0.area == 0 }
-            frames.append(f)
-        }
-        return frames
+        let frames = try InstanceFrames(records, frameCount: frameCount)
+        return try (0..<frames.count).map { try frames.frame($0) }
     }
 
     static func json(_ path: String) throws -> Any {
@@ -176,5 +152,83 @@ public enum InstanceReader {
         } catch let e as VPSError { throw e } catch {
             throw VPSError.unreadableInput(path: path, reason: "invalid JSON: \(error.localizedDescription)")
         }
+    }
+}
+
+/// Instance records painted into panoptic frames, one frame at a time (so
+/// memory holds the records, not every frame's id map).
+///
+/// Things only; pixels no instance covers are void. Overlaps go to the
+/// higher score. Panoptic ids are `category·1000 + instance`: a track id
+/// already of that form for its category is kept, other tracks get the next
+/// free instance number of their category, in order of first appearance.
+/// `Segment.trackId` keeps the original track id.
+public struct InstanceFrames: Sendable {
+    /// Frames 0…count − 1: `frameCount`, or more when a record lies beyond it.
+    public let count: Int
+    public let width: Int, height: Int
+    /// Per frame, its records in painting order (ascending score), each with its panoptic id.
+    let byFrame: [Int: [(record: InstanceRecord, id: Int)]]
+
+    /// Checks the records (frames ≥ 0, one mask size, at most 999 tracks per
+    /// category) and assigns the panoptic ids.
+    public init(_ records: [InstanceRecord], frameCount: Int? = nil) throws {
+        let (h, w) = records.first.map { ($0.mask.height, $0.mask.width) } ?? (0, 0)
+        height = h
+        width = w
+        var grouped: [Int: [InstanceRecord]] = [:]
+        for r in records {
+            guard r.frame >= 0 else { throw VPSError.unreadableInput(path: "instances", reason: "negative frame number") }
+            guard r.mask.height == h, r.mask.width == w else {
+                throw VPSError.unreadableInput(path: "instances", reason: "masks of different sizes (\(r.mask.width)x\(r.mask.height) vs \(w)x\(h))")
+            }
+            guard (1...Category.maxId).contains(r.categoryId) else {
+                throw VPSError.unreadableInput(path: "instances", reason: "category_id \(r.categoryId) is out of range 1…\(Category.maxId)")
+            }
+            grouped[r.frame, default: []].append(r)
+        }
+        count = records.isEmpty ? 0 : max(frameCount ?? 0, (grouped.keys.max() ?? -1) + 1)
+        struct TrackKey: Hashable { var track: Int; var category: Int }
+        func keepsId(_ r: InstanceRecord) -> Bool { r.trackId / 1000 == r.categoryId && r.trackId % 1000 != 0 }
+        var idOf: [TrackKey: Int] = [:]
+        var used = Set(records.filter(keepsId).map(\.trackId))
+        var nextInstance: [Int: Int] = [:]
+        var painted: [Int: [(record: InstanceRecord, id: Int)]] = [:]
+        for t in grouped.keys.sorted() {
+            painted[t] = try grouped[t]!.sorted(by: { $0.score < $1.score }).map { r in
+                let key = TrackKey(track: r.trackId, category: r.categoryId)
+                if let id = idOf[key] { return (r, id) }
+                var id = r.trackId
+                if !keepsId(r) {
+                    var k = nextInstance[r.categoryId, default: 1]
+                    while used.contains(r.categoryId * 1000 + k) { k += 1 }
+                    guard k < 1000 else {
+                        throw VPSError.unreadableInput(path: "instances", reason: "more than 999 tracks of category \(r.categoryId)")
+                    }
+                    nextInstance[r.categoryId] = k + 1
+                    id = r.categoryId * 1000 + k
+                    used.insert(id)
+                }
+                idOf[key] = id
+                return (r, id)
+            }
+        }
+        byFrame = painted
+    }
+
+    /// Frame `t` (0…count − 1).
+    public func frame(_ t: Int) throws -> PanopticFrame {
+        var ids = [Int32](repeating: 0, count: width * height)
+        var segs: [Segment] = []
+        for (r, id) in byFrame[t] ?? [] {
+            let m = r.mask.rowMajorMask()
+            for i in m.indices where m[i] != 0 { ids[i] = Int32(id) }
+            segs.removeAll { $0.id == id }
+            segs.append(Segment(id: id, categoryId: r.categoryId, trackId: r.trackId, score: r.score))
+        }
+        var f = PanopticFrame(index: t, width: width, height: height, ids: ids, segments: segs)
+        f.refreshGeometry()
+        f.segments.removeAll { $0.area == 0 }
+        return f
     }
 }

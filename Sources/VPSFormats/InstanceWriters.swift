@@ -55,10 +55,18 @@ public struct InstanceAnnotation: Sendable {
 /// `segmentation` (compressed RLE), `area`, `bbox` [x, y, w, h], `iscrowd`,
 /// `score` and `track_id`; `images` lists the frames (`id` = frame index + 1,
 /// `file_name` = `%06d.png` of the frame index); `categories` the things.
+///
+/// Every `category_id` the file uses is declared in `categories` (readers
+/// such as Datumaro refuse the whole file otherwise): an annotation whose
+/// category is not among the writer's things is declared at the end, under
+/// its name from the label set when it is a stuff category there, else as
+/// `class<id>`.
 public final class COCOInstancesWriter: ResultWriter {
     let out: AtomicFile
     let categories: [Category]
     let things: Set<Int>, known: Set<Int>
+    /// Categories written that are not among `things`, to be declared too.
+    var undeclared: Set<Int> = []
     var nextId = 1
     var frames: [Int] = []
     var size: (Int, Int)?
@@ -69,6 +77,15 @@ public final class COCOInstancesWriter: ResultWriter {
         things = categories.thingIds
         known = Set(categories.map(\.id))
         try out.write("{\"annotations\":[")
+    }
+
+    /// The `categories` list: the things, then any other category used.
+    var declaredCategories: [Category] {
+        categories.filter(\.isThing) + undeclared.sorted().map { id in
+            var c = categories.first { $0.id == id } ?? Category(id: id, name: "class\(id)", isThing: true)
+            c.isThing = true
+            return c
+        }
     }
 
     public func write(_ frame: PanopticFrame) throws {
@@ -83,6 +100,7 @@ public final class COCOInstancesWriter: ResultWriter {
         frames.append(frameIndex)
         size = (width, height)
         for r in instances {
+            if !things.contains(r.categoryId) { undeclared.insert(r.categoryId) }
             let area = r.mask.map { Double($0.area) } ?? (r.bbox.count == 4 ? r.bbox[2] * r.bbox[3] : 0)
             var line = nextId == 1 ? "\n" : ",\n"
             line += "{\"id\":\(nextId),\"image_id\":\(frameIndex + 1),\"category_id\":\(r.categoryId),"
@@ -100,7 +118,7 @@ public final class COCOInstancesWriter: ResultWriter {
         for (k, f) in frames.enumerated() {
             try out.write((k == 0 ? "\n" : ",\n") + "{\"id\":\(f + 1),\"file_name\":\"\(pad6(f)).png\",\"width\":\(w),\"height\":\(h),\"frame_index\":\(f)}")
         }
-        try out.write("\n],\"categories\":\(JSONText.categories(categories.filter(\.isThing)))}\n")
+        try out.write("\n],\"categories\":\(JSONText.categories(declaredCategories))}\n")
         try out.commit()
     }
 }

@@ -36,9 +36,12 @@ public enum JSONText {
         "{\"size\":[\(r.height),\(r.width)],\"counts\":\(string(r.string))}"
     }
 
-    public static func categories(_ cats: [Category]) -> String {
-        "[" + cats.map { "{\"id\":\($0.id),\"name\":\(string($0.name)),\"isthing\":\($0.isThing ? 1 : 0)}" }
-            .joined(separator: ",") + "]"
+    /// `[{"id", "name", "isthing"}, …]`, with `"color": [r, g, b]` (COCO panoptic) when `colors` is set.
+    public static func categories(_ cats: [Category], colors: Bool = false) -> String {
+        "[" + cats.map { c in
+            let color = colors ? ",\"color\":\(intArray(c.color))" : ""
+            return "{\"id\":\(c.id),\"name\":\(string(c.name)),\"isthing\":\(c.isThing ? 1 : 0)\(color)}"
+        }.joined(separator: ",") + "]"
     }
 
     public static func intArray(_ a: [Int]) -> String { "[" + a.map(String.init).joined(separator: ",") + "]" }

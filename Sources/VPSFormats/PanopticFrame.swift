@@ -3,9 +3,12 @@ import VPSCore
 /// A class of the label set.
 ///
 /// `id` is the category id used everywhere (panoptic ids, COCO `category_id`,
-/// MOTS `class_id`); it must be 1…4294966 so that `id * 1000` fits the 24-bit
-/// panoptic PNG encoding. Id 0 is reserved: segment id 0 means void.
+/// MOTS `class_id`); it must be 1…`maxId` (16776) so that every segment id
+/// `id * 1000 + instance` (instance ≤ 999) fits the 24-bit panoptic PNG
+/// encoding (and an `Int32` id map). Id 0 is reserved: segment id 0 means void.
 public struct Category: Codable, Equatable, Hashable, Sendable {
+    /// The largest category id: 16776·1000 + 999 < 2²⁴.
+    public static let maxId = (PanopticPNG.maxSegmentId - 999) / 1000
     public var id: Int
     public var name: String
     /// Things are countable objects with instances and tracks; stuff is amorphous background.
@@ -15,6 +18,12 @@ public struct Category: Codable, Equatable, Hashable, Sendable {
         self.id = id
         self.name = name
         self.isThing = isThing
+    }
+
+    /// A display colour, [r, g, b] in 0…255, fixed per id (COCO panoptic's `color`).
+    public var color: [Int] {
+        let h = UInt32(truncatingIfNeeded: id) &* 2_654_435_761
+        return [Int(h >> 24), Int((h >> 16) & 0xff), Int((h >> 8) & 0xff)]
     }
 
     enum CodingKeys: String, CodingKey { case id, name, isthing }

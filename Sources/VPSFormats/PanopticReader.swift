@@ -7,8 +7,14 @@ public struct PanopticVideo: Sendable {
     /// One frame's entry of `panoptic.json`.
     public struct FrameEntry: Sendable, Equatable {
         public var frameIndex: Int
-        /// PNG path relative to the video directory.
+        /// The annotation's `file_name`: the PNG's name inside the folder
+        /// named after the JSON (`panoptic/`), or in files written before
+        /// vps wrote COCO panoptic, its path relative to the video directory.
         public var fileName: String
+        /// The PNG's path.
+        public var path: String
+        /// The size the JSON declares for the frame, if any; the PNG must have it.
+        public var width: Int?, height: Int?
         public var segments: [Segment]
     }
 
@@ -40,9 +46,22 @@ public struct PanopticVideo: Sendable {
             throw VPSError.unreadableInput(path: path, reason: "expected an object with an \"annotations\" list")
         }
         categories = try (root["categories"] as? [[String: Any]] ?? []).map { try JSONValues.category($0, path) }
-        width = JSONValues.int(root["width"]) ?? 0
-        height = JSONValues.int(root["height"]) ?? 0
+        let side = 1...RLE.maxSide
+        width = try JSONValues.int(root["width"], "\"width\"", path: path, in: side) ?? 0
+        height = try JSONValues.int(root["height"], "\"height\"", path: path, in: side) ?? 0
+        // COCO panoptic: `images` gives each image's size (and vps's frame_index).
+        var images: [Int: (frameIndex: Int?, width: Int?, height: Int?)] = [:]
+        for (k, img) in (root["images"] as? [[String: Any]] ?? []).enumerated() {
+            guard let id = try JSONValues.int(img["id"], "\"id\" of image \(k)", path: path) else {
+                throw VPSError.unreadableInput(path: path, reason: "image \(k) has no id")
+            }
+            images[id] = (try JSONValues.int(img["frame_index"], "\"frame_index\" of image \(id)", path: path, in: InstanceReader.frameRange),
+                          try JSONValues.int(img["width"], "\"width\" of image \(id)", path: path, in: side),
+                          try JSONValues.int(img["height"], "\"height\" of image \(id)", path: path, in: side))
+        }
+        let pngFolder = dir + "/panoptic"
         var entries: [FrameEntry] = []
+        var seen: Set<Int> = []
         for (k, a) in anns.enumerated() {
             guard let file = a["file_name"] as? String else {
                 throw VPSError.unreadableInput(path: path, reason: "annotation \(k) has no file_name")
@@ -50,29 +69,54 @@ public struct PanopticVideo: Sendable {
             let infos = a["segments_info"] as? [[String: Any]] ?? []
             var segs: [Segment] = []
             for s in infos {
-                guard let id = JSONValues.int(s["id"]) else {
+                func int(_ key: String, in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int? {
+                    try JSONValues.int(s[key], "\"\(key)\" of a segment of \(file)", path: path, in: range)
+                }
+                guard let id = try int("id", in: 1...PanopticPNG.maxSegmentId) else {
                     throw VPSError.unreadableInput(path: path, reason: "a segment of \(file) has no id")
                 }
-                let cat = JSONValues.int(s["category_id"]) ?? id / 1000
-                let bbox = (s["bbox"] as? [Any])?.compactMap { JSONValues.int($0) } ?? [0, 0, 0, 0]
-                segs.append(Segment(id: id, categoryId: cat, trackId: JSONValues.int(s["track_id"]) ?? id,
-                                    score: JSONValues.double(s["score"]) ?? 1, area: JSONValues.int(s["area"]) ?? 0,
-                                    bbox: bbox.count == 4 ? bbox : [0, 0, 0, 0],
-                                    isCrowd: (JSONValues.int(s["iscrowd"]) ?? 0) != 0))
+                let cat = try int("category_id", in: 1...Category.maxId) ?? id / 1000
+                var bbox = [0, 0, 0, 0]
+                if let b = s["bbox"] as? [Any], b.count == 4 {
+                    bbox = try b.map { try JSONValues.int($0, "\"bbox\" of segment \(id) of \(file)", path: path, in: 0...Int(Int32.max)) ?? 0 }
+                }
+                segs.append(Segment(id: id, categoryId: cat, trackId: try int("track_id") ?? id,
+                                    score: try JSONValues.double(s["score"], "\"score\" of segment \(id) of \(file)", path: path) ?? 1,
+                                    area: try int("area", in: 0...Int(Int32.max)) ?? 0, bbox: bbox,
+                                    isCrowd: (try int("iscrowd", in: 0...1) ?? 0) != 0))
             }
-            entries.append(FrameEntry(frameIndex: JSONValues.int(a["frame_index"]) ?? k, fileName: file, segments: segs))
+            let image = try JSONValues.int(a["image_id"], "\"image_id\" of \(file)", path: path).flatMap { images[$0] }
+            let frameIndex = try JSONValues.int(a["frame_index"], "\"frame_index\" of \(file)", path: path, in: InstanceReader.frameRange)
+                ?? image?.frameIndex ?? k
+            guard seen.insert(frameIndex).inserted else {
+                throw VPSError.unreadableInput(path: path, reason: "frame \(frameIndex) is listed twice")
+            }
+            // COCO panoptic names the PNG inside the folder named after the JSON
+            // (panoptic/); older vps files name it relative to the directory.
+            let inFolder = pngFolder + "/" + file
+            entries.append(FrameEntry(frameIndex: frameIndex, fileName: file,
+                                      path: FileSystem.exists(inFolder) || root["images"] != nil ? inFolder : dir + "/" + file,
+                                      width: image?.width ?? (width > 0 ? width : nil),
+                                      height: image?.height ?? (height > 0 ? height : nil), segments: segs))
         }
         frames = entries.sorted { $0.frameIndex < $1.frameIndex }
     }
 
     /// Reads frame `k` (position in `frames`). The id map comes from the PNG;
     /// segments come from the JSON with area and box recomputed from the pixels.
-    /// Ids present in the PNG but missing from the JSON are an error, as in
-    /// the reference evaluators.
-    public func frame(_ k: Int, png: PNGCodec) throws -> PanopticFrame {
+    /// The PNG must have the size the JSON gives the frame, or without one
+    /// `expectedSize` (e.g. the ground truth's). Ids present in the PNG but
+    /// missing from the JSON are an error, as in the reference evaluators.
+    public func frame(_ k: Int, png: PNGCodec, expectedSize: (width: Int, height: Int)? = nil) throws -> PanopticFrame {
         let e = frames[k]
-        let path = directory + "/" + e.fileName
+        let path = e.path
         let img = try png.read(path)
+        if let w = e.width, let h = e.height, (img.width, img.height) != (w, h) {
+            throw VPSError.unreadableInput(path: path, reason: "the PNG is \(img.width)x\(img.height), but panoptic.json gives the frame as \(w)x\(h)")
+        }
+        if e.width == nil, let s = expectedSize, (img.width, img.height) != s {
+            throw VPSError.unreadableInput(path: path, reason: "the PNG is \(img.width)x\(img.height), but the ground truth is \(s.width)x\(s.height)")
+        }
         var f = PanopticFrame(index: e.frameIndex, width: img.width, height: img.height,
                               ids: PanopticPNG.decode(img), segments: e.segments)
         let geo = PanopticFrame.measure(ids: f.ids, width: f.width, height: f.height)
@@ -99,41 +143,5 @@ public enum PanopticDataset {
             throw VPSError.unreadableInput(path: path, reason: "no panoptic.json in it or in any subdirectory")
         }
         return try videos.map { try PanopticVideo(directory: path + "/" + $0) }
-    }
-}
-
-/// Tolerant readers for JSON numbers (JSONSerialization yields NSNumber or Int/Double).
-enum JSONValues {
-    static func int(_ v: Any?) -> Int? {
-        if let i = v as? Int { return i }
-        if let d = v as? Double, d == d.rounded() { return Int(d) }
-        if let n = v as? NSNumber { return n.intValue }
-        return nil
-    }
-
-    static func double(_ v: Any?) -> Double? {
-        if let d = v as? Double { return d }
-        if let i = v as? Int { return Double(i) }
-        if let n = v as? NSNumber { return n.doubleValue }
-        return nil
-    }
-
-    static func category(_ c: [String: Any], _ path: String) throws -> Category {
-        guard let id = int(c["id"]) else { throw VPSError.unreadableInput(path: path, reason: "a category has no id") }
-        let thing: Bool
-        if let b = c["isthing"] as? Bool { thing = b } else { thing = (int(c["isthing"]) ?? 1) != 0 }
-        return Category(id: id, name: c["name"] as? String ?? "class\(id)", isThing: thing)
-    }
-
-    static func rle(_ v: Any?, _ path: String) throws -> RLE? {
-        guard let o = v as? [String: Any] else { return nil }
-        guard let size = o["size"] as? [Any], size.count == 2, let h = int(size[0]), let w = int(size[1]) else {
-            throw VPSError.unreadableInput(path: path, reason: "an RLE has no valid size")
-        }
-        if let s = o["counts"] as? String { return try RLE(string: s, height: h, width: w) }
-        if let a = o["counts"] as? [Any] {
-            return RLE(height: h, width: w, counts: a.compactMap { int($0) }.map { UInt32($0) })
-        }
-        throw VPSError.unreadableInput(path: path, reason: "an RLE has no counts")
     }
 }

@@ -42,12 +42,12 @@ public final class DetectStage: Stage {
 extension FrameDetections {
     /// A model's output with the model's label set: things (every label but
     /// the background and "N/A", with `MaskRCNNConfig.categoryIds`; each
-    /// category once), then the
+    /// category once; detections of "N/A" labels are dropped), then the
     /// semantic head's stuff classes; the stuff map holds stuff category ids
     /// (0 where the semantic head says 'things').
     public init(_ output: DetectionOutput, model: MaskRCNN) {
         let config = model.config
-        var categories = config.classNames.enumerated().dropFirst().filter { $0.element != "N/A" }
+        var categories = config.classNames.enumerated().dropFirst().filter { $0.element != FrameDetections.placeholderClassName }
             .map { Category(id: config.categoryId(ofLabel: $0.offset), name: $0.element, isThing: true) }
         var stuff: StuffMap?
         if let head = config.semanticHead {

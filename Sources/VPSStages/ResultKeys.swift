@@ -47,9 +47,16 @@ public struct FrameDetections: Sendable {
     /// What `Detection.embedding` holds.
     public var embeddings: EmbeddingSource
 
+    /// Detections of torchvision's "N/A" placeholder labels are dropped here:
+    /// those labels (12, 26, 29, 30, 45, 66, 68, 69, 71, 83 of torchvision's
+    /// COCO label set) are ids COCO never assigned, with no name and no
+    /// training data, so every such detection is noise; COCO's evaluation
+    /// never scores them, and importers such as Datumaro (CVAT) reject a file
+    /// whose annotations name a category it does not declare. `MaskRCNN`
+    /// itself still returns them, exactly as torchvision does.
     public init(detections: [Detection], classNames: [String], categories: [Category], labelCategories: [Int],
                 stuff: StuffMap? = nil, embeddings: EmbeddingSource = .none) {
-        self.detections = detections
+        self.detections = detections.filter { !Self.isPlaceholder(label: $0.label, classNames: classNames) }
         self.classNames = classNames
         self.categories = categories
         self.labelCategories = labelCategories
@@ -57,11 +64,19 @@ public struct FrameDetections: Sendable {
         self.embeddings = embeddings
     }
 
+    /// The class name torchvision gives the COCO ids that have no category.
+    public static let placeholderClassName = "N/A"
+
+    /// Whether `label` is one of torchvision's placeholder classes.
+    public static func isPlaceholder(label: Int, classNames: [String]) -> Bool {
+        label < classNames.count && classNames[label] == placeholderClassName
+    }
+
     /// Things only, each label its own category id (the background and
     /// torchvision's "N/A" placeholders are not categories).
     public init(detections: [Detection], classNames: [String]) {
         self.init(detections: detections, classNames: classNames,
-                  categories: classNames.enumerated().dropFirst().filter { $0.element != "N/A" }
+                  categories: classNames.enumerated().dropFirst().filter { $0.element != Self.placeholderClassName }
                       .map { Category(id: $0.offset, name: $0.element, isThing: true) },
                   labelCategories: Array(classNames.indices))
     }

@@ -109,7 +109,9 @@ public enum NMS {
     /// torchvision `batched_nms`: NMS within each category only. Like
     /// torchvision on CPU, it offsets boxes per category when there are at
     /// most 1000 boxes and loops over categories otherwise. Returns indices
-    /// sorted by descending score.
+    /// sorted by descending score; equal scores in the order torchvision
+    /// gives them (index order with at most 1000 boxes, `TorchSort`'s
+    /// otherwise).
     public static func batched(_ boxes: [Box], _ scores: [Float], categories: [Int], iouThreshold: Float) -> [Int] {
         precondition(boxes.count == scores.count && boxes.count == categories.count, "batched_nms: counts differ")
         if boxes.isEmpty { return [] }
@@ -128,8 +130,10 @@ public enum NMS {
                     for j in k { mask[idx[j]] = true }
                 }
             }
+            // As torchvision: kept indices ascending, then PyTorch's unstable
+            // descending sort by score (its order of equal scores).
             let kept = keepMask.indices.filter { keepMask[$0] }
-            return kept.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
+            return TorchSort.descendingOrder(kept.map { scores[$0] }).map { kept[$0] }
         }
         var maxCoord = -Float.infinity
         for b in boxes { maxCoord = max(maxCoord, b.x1, b.y1, b.x2, b.y2) }
