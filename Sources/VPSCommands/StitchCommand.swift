@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import VPSCore
+import VPSFormats
+import VPSStitch
+import VPSVideo
+
+/// `vps stitch MANIFEST… -o OUT --format F [--video OUT.mp4]`: joins the
+/// exports of the chunks of one video into one export, with track IDs that
+/// persist across chunk boundaries.
+struct StitchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stitch",
+        abstract: "Join the chunks of `vps annotate --segment K/N` into one export with persistent track IDs.",
+        discussion: """
+        Each frame is taken from the chunk that owns it. Tracks of neighbouring chunks are matched on the \
+        frames both processed (--overlap) by mask IoU (box IoU for mot) with a Hungarian assignment; a \
+        matched track keeps the earlier chunk's ID, others get new ones, numbered from 1. Refuses chunks \
+        of different videos, models, pipelines or frame selections, and chunks that leave frames uncovered. \
+        --video joins the chunks' annotated videos without re-encoding: their colours and #IDs are the \
+        chunks' own, so an object may change colour at a boundary; the exports carry the stitched IDs.
+        """)
+
+    @Argument(help: "Chunk manifests (<export>.manifest.json), in any order.")
+    var manifests: [String]
+
+    @Option(name: .shortAndLong, help: "Stitched export (a directory for --format panoptic).")
+    var output: String
+
+    @Option(help: "Export format to join: youtube-vis, coco, mots, mot or panoptic (each chunk must have written it).")
+    var format: String
+
+    @Option(help: "Also join the chunks' annotated videos into this file (stream copy through ffmpeg's concat demuxer).")
+    var video: String?
+
+    @Option(name: .customLong("min-iou"), help: "Least mean overlap IoU for two chunks' tracks to share an ID.")
+    var minIoU: Double = 0.5
+
+    @Flag(help: "No notes on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        guard !manifests.isEmpty else { throw ValidationError("give at least one chunk manifest") }
+        guard ExportFormat(rawValue: format.lowercased()) != nil else {
+            throw ValidationError("unknown export format '\(format)'; valid: \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard minIoU > 0, minIoU <= 1 else { throw ValidationError("--min-iou must be within (0, 1]") }
+    }
+
+    func run() throws {
+        do {
+            let chunks = try ChunkSet.read(manifests)
+            let fmt = try ExportFormat(argument: format)
+            if fmt == .panoptic { _ = try PanopticExportStageCheck.validate(output) } else { try AtomicOutput.validateDestination(output) }
+            let png = PNGCodec(read: { try ImageFile.read($0) }, write: { try ImageFile.writePNG($0, to: $1) })
+            let summary = try Stitcher(chunks: chunks, format: fmt, png: png, minScore: minIoU).run(output: output)
+            if let video { try VideoJoin.concat(chunks.manifests.enumerated().map { k, m in
+                guard let v = m.video else { throw StitchError.badManifest(path: chunks.paths[k], reason: "no \"video\" field") }
+                return ChunkManifest.resolved(v, manifestPath: chunks.paths[k])
+            }, to: video) }
+            guard !quiet else { return }
+            for b in summary.boundaries {
+                Console.note(String(format: "boundary at frame %d: %d of %d tracks continued (%d compared frames, mean IoU %.2f)",
+                                    b.frame, b.links.count, b.startingTracks, b.comparedFrames, b.meanScore))
+            }
+            Console.note("wrote \(output): \(summary.frames) frames from \(chunks.manifests.count) chunks, \(summary.tracks) tracks"
+                         + (video.map { "; \($0)" } ?? ""))
+        } catch let e as StitchError {
+            throw VPSError.invalidArgument(e.description)
+        }
+    }
+}
+
+/// The destination check of a panoptic directory: its parent must exist.
+enum PanopticExportStageCheck {
+    static func validate(_ path: String) throws -> Bool {
+        let parent = AtomicFile.parentDirectory(of: path)
+        guard FileSystem.isDirectory(parent) else { throw VPSError.outputDirectoryMissing(path: parent) }
+        return true
+    }
+}
