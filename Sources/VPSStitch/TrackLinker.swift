@@ -33,7 +33,9 @@ public struct BoundaryLink: Equatable, Sendable {
 public enum TrackLinker {
     public static func link(_ a: ChunkExport, _ b: ChunkExport, minScore: Double = 0.5) throws -> BoundaryLink {
         let aCore = a.manifest.chunk.core.range, bCore = b.manifest.chunk.core.range
-        let shared = max(a.manifest.chunk.frames.first, b.manifest.chunk.frames.first)...min(a.manifest.chunk.frames.last, b.manifest.chunk.frames.last)
+        let from = max(a.manifest.chunk.frames.first, b.manifest.chunk.frames.first)
+        let to = min(a.manifest.chunk.frames.last, b.manifest.chunk.frames.last)
+        let shared = from..<max(from, to + 1)
         var pairs: [(earlier: [ChunkInstance], later: [ChunkInstance])] = []
         if shared.isEmpty {
             pairs.append((try a.instances(at: aCore.upperBound - 1), try b.instances(at: bCore.lowerBound)))
@@ -51,13 +53,11 @@ public enum TrackLinker {
     public static func score(_ frames: [(earlier: [ChunkInstance], later: [ChunkInstance])], minScore: Double) -> BoundaryLink {
         var rows: [Int] = [], cols: [Int] = []
         var rowOf: [Int: Int] = [:], colOf: [Int: Int] = [:]
-        var category: [Int: Int] = [:]  // earlier track → category
-        var laterCategory: [Int: Int] = [:]
         var presentA: [Int: Int] = [:], presentB: [Int: Int] = [:]
         var sum: [Int: [Int: Double]] = [:], both: [Int: [Int: Int]] = [:]
         for (ea, lb) in frames {
-            for x in ea where rowOf[x.track] == nil { rowOf[x.track] = rows.count; rows.append(x.track); category[x.track] = x.categoryId }
-            for y in lb where colOf[y.track] == nil { colOf[y.track] = cols.count; cols.append(y.track); laterCategory[y.track] = y.categoryId }
+            for x in ea where rowOf[x.track] == nil { rowOf[x.track] = rows.count; rows.append(x.track) }
+            for y in lb where colOf[y.track] == nil { colOf[y.track] = cols.count; cols.append(y.track) }
             for x in Set(ea.map(\.track)) { presentA[x, default: 0] += 1 }
             for y in Set(lb.map(\.track)) { presentB[y, default: 0] += 1 }
             for x in ea {
