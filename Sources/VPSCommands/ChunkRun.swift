@@ -36,7 +36,7 @@ struct ChunkRun {
         } catch let e as StitchError { throw VPSError.invalidArgument(e.description) }
 
         let modelPath = spec.stages.first { $0.name == "features" }?.settings["weights"]?.description ?? ""
-        let model = ChunkManifest.Fingerprint(name: modelPath, sha256: try SHA256.hex(file: modelPath))
+        let model = ChunkManifest.Fingerprint(name: ChunkManifest.absolute(modelPath), sha256: try SHA256.hex(file: modelPath))
         let pipeline = ChunkManifest.Fingerprint(name: pipelineName, sha256: try PipelineFingerprint.sha256(spec))
 
         var spec = spec

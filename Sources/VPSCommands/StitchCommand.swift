@@ -51,7 +51,12 @@ struct StitchCommand: ParsableCommand {
         do {
             let chunks = try ChunkSet.read(manifests)
             let fmt = try ExportFormat(argument: format)
-            if fmt == .panoptic { _ = try PanopticExportStageCheck.validate(output) } else { try AtomicOutput.validateDestination(output) }
+            if fmt == .panoptic {
+                let parent = AtomicFile.parentDirectory(of: output)
+                guard FileSystem.isDirectory(parent) else { throw VPSError.outputDirectoryMissing(path: parent) }
+            } else {
+                try AtomicOutput.validateDestination(output)
+            }
             let png = PNGCodec(read: { try ImageFile.read($0) }, write: { try ImageFile.writePNG($0, to: $1) })
             let summary = try Stitcher(chunks: chunks, format: fmt, png: png, minScore: minIoU).run(output: output)
             if let video { try VideoJoin.concat(chunks.manifests.enumerated().map { k, m in
@@ -60,22 +65,13 @@ struct StitchCommand: ParsableCommand {
             }, to: video) }
             guard !quiet else { return }
             for b in summary.boundaries {
-                Console.note(String(format: "boundary at frame %d: %d of %d tracks continued (%d compared frames, mean IoU %.2f)",
-                                    b.frame, b.links.count, b.startingTracks, b.comparedFrames, b.meanScore))
+                Console.note(String(format: "boundary at frame %d: %d tracks linked over %d frames (mean IoU %.2f); %d of %d tracks at the boundary continue an earlier ID",
+                                    b.frame, b.links.count, b.comparedFrames, b.meanScore, b.continuedTracks, b.startingTracks))
             }
             Console.note("wrote \(output): \(summary.frames) frames from \(chunks.manifests.count) chunks, \(summary.tracks) tracks"
                          + (video.map { "; \($0)" } ?? ""))
         } catch let e as StitchError {
             throw VPSError.invalidArgument(e.description)
         }
-    }
-}
-
-/// The destination check of a panoptic directory: its parent must exist.
-enum PanopticExportStageCheck {
-    static func validate(_ path: String) throws -> Bool {
-        let parent = AtomicFile.parentDirectory(of: path)
-        guard FileSystem.isDirectory(parent) else { throw VPSError.outputDirectoryMissing(path: parent) }
-        return true
     }
 }

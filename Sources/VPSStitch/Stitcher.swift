@@ -16,7 +16,8 @@ public struct StitchSummary: Sendable {
 ///
 /// Each frame is taken from the one chunk whose core holds it, so overlap
 /// frames are resolved once. Track IDs are renumbered from 1 in order of
-/// first appearance; a later chunk's track that `TrackLinker` links to an
+/// first appearance (within a frame, by the chunk's own track id, so the
+/// same for every format); a later chunk's track that `TrackLinker` links to an
 /// earlier chunk's track takes that track's ID. Panoptic segment ids follow
 /// the new IDs (`category·1000 + (id − 1) mod 999 + 1`, the next free
 /// instance on a clash), as `vps annotate` numbers them.
@@ -71,7 +72,9 @@ public final class Stitcher {
         let out = try AtomicFile(path: output)
         for (k, e) in exports.enumerated() {
             for t in e.manifest.chunk.core.range {
-                for x in try e.instances(at: t) {
+                let instances = try e.instances(at: t)
+                for track in Set(instances.map(\.track)).sorted() { _ = id(chunk: k, track: track) }
+                for x in instances {
                     let b = x.box.map(JSONText.number).joined(separator: ",")
                     try out.write("\(t + 1),\(id(chunk: k, track: x.track)),\(b),\(JSONText.number(x.score)),-1,-1,-1\n")
                 }
@@ -87,6 +90,8 @@ public final class Stitcher {
         for (k, e) in exports.enumerated() {
             for t in e.manifest.chunk.core.range {
                 var frame: PanopticFrame
+                // New IDs in order of chunk-local track id, whatever order the format lists instances in.
+                for track in Set(try e.instances(at: t).map(\.track)).sorted() { _ = id(chunk: k, track: track) }
                 if format == .panoptic {
                     frame = try e.panopticFrame(at: t) ?? PanopticFrame(index: t, width: w, height: h, ids: [Int32](repeating: 0, count: w * h), segments: [])
                     relabel(&frame, chunk: k, categories: categories)

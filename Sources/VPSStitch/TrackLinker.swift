@@ -15,6 +15,8 @@ public struct BoundaryLink: Equatable, Sendable {
     public var endingTracks: Int
     /// Tracks of the later chunk alive in its first core frame.
     public var startingTracks: Int
+    /// Of those, the ones linked to an earlier track.
+    public var continuedTracks: Int
 }
 
 /// Matches the tracks of two neighbouring chunks on the frames both saw.
@@ -45,7 +47,9 @@ public enum TrackLinker {
         var link = score(pairs, minScore: minScore)
         link.frame = bCore.lowerBound
         link.endingTracks = Set(try a.instances(at: aCore.upperBound - 1).map(\.track)).count
-        link.startingTracks = Set(try b.instances(at: bCore.lowerBound).map(\.track)).count
+        let starting = Set(try b.instances(at: bCore.lowerBound).map(\.track))
+        link.startingTracks = starting.count
+        link.continuedTracks = starting.filter { link.links[$0] != nil }.count
         return link
     }
 
@@ -67,7 +71,7 @@ public enum TrackLinker {
                 }
             }
         }
-        var result = BoundaryLink(frame: 0, comparedFrames: frames.count, links: [:], meanScore: 0, endingTracks: 0, startingTracks: 0)
+        var result = BoundaryLink(frame: 0, comparedFrames: frames.count, links: [:], meanScore: 0, endingTracks: 0, startingTracks: 0, continuedTracks: 0)
         guard !rows.isEmpty, !cols.isEmpty else { return result }
         var scoreMatrix = [Double](repeating: 0, count: rows.count * cols.count)
         for (i, x) in rows.enumerated() {
