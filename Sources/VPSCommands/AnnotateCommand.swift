@@ -59,9 +59,9 @@ struct AnnotateCommand: ParsableCommand {
         for f in format where ExportFormat(rawValue: f.lowercased()) == nil {
             throw ValidationError("unknown export format '\(f)'; valid: \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let paths = export.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        let paths = (export + (chunk.manifest.map { [$0] } ?? [])).map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         guard Set(paths).count == paths.count, !paths.contains(URL(fileURLWithPath: output).standardizedFileURL.path) else {
-            throw ValidationError("every --export and -o must name a different path")
+            throw ValidationError("every --export, --manifest and -o must name a different path")
         }
     }
 

@@ -18,7 +18,9 @@ struct StitchCommand: ParsableCommand {
         matched track keeps the earlier chunk's ID, others get new ones, numbered from 1. Refuses chunks \
         of different videos, models, pipelines or frame selections, and chunks that leave frames uncovered. \
         --video joins the chunks' annotated videos without re-encoding: their colours and #IDs are the \
-        chunks' own, so an object may change colour at a boundary; the exports carry the stitched IDs.
+        chunks' own, so an object may change colour at a boundary; the exports carry the stitched IDs. \
+        --render instead draws the stitched panoptic export onto the source video (decode, render, \
+        encode: one serial pass), so that colours and #IDs follow the stitched IDs.
         """)
 
     @Argument(help: "Chunk manifests (<export>.manifest.json), in any order.")
@@ -33,6 +35,9 @@ struct StitchCommand: ParsableCommand {
     @Option(help: "Also join the chunks' annotated videos into this file (stream copy through ffmpeg's concat demuxer).")
     var video: String?
 
+    @Option(help: "Also render the stitched result onto the source video into this file (--format panoptic only; re-encodes).")
+    var render: String?
+
     @Option(name: .customLong("min-iou"), help: "Least mean overlap IoU for two chunks' tracks to share an ID.")
     var minIoU: Double = 0.5
 
@@ -45,6 +50,12 @@ struct StitchCommand: ParsableCommand {
             throw ValidationError("unknown export format '\(format)'; valid: \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard minIoU > 0, minIoU <= 1 else { throw ValidationError("--min-iou must be within (0, 1]") }
+        if render != nil && format.lowercased() != "panoptic" {
+            throw ValidationError("--render draws the stitched panoptic export: use it with --format panoptic")
+        }
+        if let render, let video, URL(fileURLWithPath: render).standardizedFileURL == URL(fileURLWithPath: video).standardizedFileURL {
+            throw ValidationError("--video and --render must name different files")
+        }
     }
 
     func run() throws {
@@ -63,13 +74,14 @@ struct StitchCommand: ParsableCommand {
                 guard let v = m.video else { throw StitchError.badManifest(path: chunks.paths[k], reason: "no \"video\" field") }
                 return ChunkManifest.resolved(v, manifestPath: chunks.paths[k])
             }, to: video) }
+            if let render { try StitchRender.run(chunks: chunks, panoptic: output, to: render, quiet: quiet) }
             guard !quiet else { return }
             for b in summary.boundaries {
                 Console.note(String(format: "boundary at frame %d: %d tracks linked over %d frames (mean IoU %.2f); %d of %d tracks at the boundary continue an earlier ID",
                                     b.frame, b.links.count, b.comparedFrames, b.meanScore, b.continuedTracks, b.startingTracks))
             }
             Console.note("wrote \(output): \(summary.frames) frames from \(chunks.manifests.count) chunks, \(summary.tracks) tracks"
-                         + (video.map { "; \($0)" } ?? ""))
+                         + (video.map { "; \($0)" } ?? "") + (render.map { "; rendered \($0)" } ?? ""))
         } catch let e as StitchError {
             throw VPSError.invalidArgument(e.description)
         }

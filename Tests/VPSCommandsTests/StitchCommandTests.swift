@@ -60,10 +60,12 @@ final class StitchCommandTests: CLITestCase {
             manifests.append(c + "-pan.manifest.json")
         }
         let s = try TestMedia.run(Self.vps, ["stitch"] + manifests.reversed() + ["-o", dir + "/stitched/video_000", "--format", "panoptic",
-                                                                               "--video", dir + "/stitched.mp4"])
+                                                                               "--video", dir + "/stitched.mp4", "--render", dir + "/rendered.mp4"])
         XCTAssertEqual(s.status, 0, s.err)
         XCTAssertTrue(s.err.contains("boundary at frame 4"), s.err)
         XCTAssertEqual(try TestMedia.ffprobeFrameCount(dir + "/stitched.mp4"), 12)
+        XCTAssertEqual(try TestMedia.ffprobeFrameCount(dir + "/rendered.mp4"), 12)
+        assertBadInput(try vps("stitch", manifests[0], "-o", dir + "/x.json", "--format", "coco", "--render", dir + "/r.mp4"), mentions: "--format panoptic")
         let c = try TestMedia.run(Self.vps, ["stitch"] + manifests + ["-o", dir + "/stitched.json", "--format", "coco", "--quiet"])
         XCTAssertEqual(c.status, 0, c.err)
         // The COCO export stitched on its own gives the panoptic one's instances and IDs.

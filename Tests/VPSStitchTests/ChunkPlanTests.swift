@@ -1,3 +1,5 @@
+import Foundation
+import TestSupport
 import VPSCore
 import VPSStitch
 import XCTest
@@ -43,5 +45,40 @@ final class ChunkPlanTests: XCTestCase {
             streamed.update(buffer: UnsafeRawBufferPointer(rebasing: b[333...]))
         }
         XCTAssertEqual(streamed.hexDigest(), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+}
+
+/// The manifest file: round trip, stored paths, and one-line refusals.
+final class ChunkManifestTests: XCTestCase {
+    func testRoundTripAndRelativePaths() throws {
+        let dir = TestMedia.scratchDirectory()
+        let path = dir + "/run/c1.json.manifest.json"
+        try FileManager.default.createDirectory(atPath: dir + "/run", withIntermediateDirectories: true)
+        let m = ChunkManifest(
+            tool: "vps test", source: .init(path: "/v/a.mp4", bytes: 10, frames: 30, width: 8, height: 6, fingerprint: "f"),
+            chunk: .init(index: 2, count: 3, overlap: 2, selection: .init(0..<30), core: .init(10..<20), frames: .init(8..<22)),
+            model: .init(name: "/m.safetensors", sha256: "a"), pipeline: .init(name: "default", sha256: "b"),
+            video: ChunkManifest.stored(dir + "/run/c1.mp4", manifestPath: path),
+            exports: [.init(path: ChunkManifest.stored(dir + "/elsewhere/c1.json", manifestPath: path), format: "coco")])
+        XCTAssertEqual(m.video, "c1.mp4")
+        XCTAssertTrue(m.exports[0].path.hasPrefix("/"), "outside the manifest's folder: absolute")
+        try m.write(to: path)
+        let back = try ChunkManifest.read(path)
+        XCTAssertEqual(back, m)
+        XCTAssertEqual(back.chunk.core.range, 10..<20)
+        XCTAssertEqual(ChunkManifest.resolved(back.video!, manifestPath: path), dir + "/run/c1.mp4")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/run"), ["c1.json.manifest.json"])
+    }
+
+    func testMalformedManifestsAreRefusedInOneLine() throws {
+        let dir = TestMedia.scratchDirectory()
+        for (text, fragment) in [("{", "not a vps chunk manifest"), ("{\"version\": 1}", "no \""), ("[]", "not a vps chunk manifest")] {
+            let p = dir + "/m.json"
+            try text.write(toFile: p, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try ChunkManifest.read(p)) { e in
+                XCTAssertTrue("\(e)".contains(fragment), "\(e)")
+                XCTAssertFalse("\(e)".contains("\n"))
+            }
+        }
     }
 }
