@@ -105,6 +105,17 @@ public final class ChunkExport {
         }
     }
 
+    /// The chunk's track ids of the things in source frame `frame`, without
+    /// reading masks (a panoptic export answers from its JSON alone).
+    public func tracks(at frame: Int) throws -> Set<Int> {
+        guard let video = panoptic else { return Set((byFrame[frame] ?? []).map(\.track)) }
+        guard let k = panopticPosition[frame] else { return [] }
+        let known = Set(categories.map(\.id)), things = categories.thingIds
+        return Set(video.frames[k].segments.filter { s in
+            !s.isCrowd && (known.contains(s.categoryId) ? things.contains(s.categoryId) : s.instance != 0)
+        }.map(\.trackId))
+    }
+
     /// The panoptic frame of source frame `frame` (panoptic exports only; nil when absent).
     public func panopticFrame(at frame: Int) throws -> PanopticFrame? {
         guard let video = panoptic, let k = panopticPosition[frame] else { return nil }

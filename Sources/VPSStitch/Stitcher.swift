@@ -91,7 +91,7 @@ public final class Stitcher {
             for t in e.manifest.chunk.core.range {
                 var frame: PanopticFrame
                 // New IDs in order of chunk-local track id, whatever order the format lists instances in.
-                for track in Set(try e.instances(at: t).map(\.track)).sorted() { _ = id(chunk: k, track: track) }
+                for track in try e.tracks(at: t).sorted() { _ = id(chunk: k, track: track) }
                 if format == .panoptic {
                     frame = try e.panopticFrame(at: t) ?? PanopticFrame(index: t, width: w, height: h, ids: [Int32](repeating: 0, count: w * h), segments: [])
                     relabel(&frame, chunk: k, categories: categories)
