@@ -105,14 +105,15 @@ public final class ChunkExport {
         }
     }
 
-    /// The chunk's track ids of the things in source frame `frame`, without
-    /// reading masks (a panoptic export answers from its JSON alone).
+    /// The chunk's track ids of the things in source frame `frame` (crowd
+    /// regions included), without reading masks: a panoptic export answers
+    /// from its JSON alone.
     public func tracks(at frame: Int) throws -> Set<Int> {
         guard let video = panoptic else { return Set((byFrame[frame] ?? []).map(\.track)) }
         guard let k = panopticPosition[frame] else { return [] }
         let known = Set(categories.map(\.id)), things = categories.thingIds
         return Set(video.frames[k].segments.filter { s in
-            !s.isCrowd && (known.contains(s.categoryId) ? things.contains(s.categoryId) : s.instance != 0)
+            known.contains(s.categoryId) ? things.contains(s.categoryId) : s.instance != 0
         }.map(\.trackId))
     }
 

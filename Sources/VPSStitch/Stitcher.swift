@@ -87,21 +87,33 @@ public final class Stitcher {
         let categories = exports.first(where: { !$0.categories.isEmpty })?.categories ?? []
         let writer = try makeResultWriter(format: format, path: output, categories: categories, png: png)
         let (w, h) = (chunks.manifests[0].source.width, chunks.manifests[0].source.height)
+        // IDs first, in frame order and within a frame by chunk-local track id (from the JSON or the
+        // instance lists, no masks), so that frames can then be read ahead on another thread.
+        var work: [(chunk: Int, frame: Int)] = []
         for (k, e) in exports.enumerated() {
             for t in e.manifest.chunk.core.range {
-                var frame: PanopticFrame
-                // New IDs in order of chunk-local track id, whatever order the format lists instances in.
                 for track in try e.tracks(at: t).sorted() { _ = id(chunk: k, track: track) }
-                if format == .panoptic {
-                    frame = try e.panopticFrame(at: t) ?? PanopticFrame(index: t, width: w, height: h, ids: [Int32](repeating: 0, count: w * h), segments: [])
-                    relabel(&frame, chunk: k, categories: categories)
-                } else {
-                    frame = try paint(try e.instances(at: t), chunk: k, index: t, width: w, height: h)
-                }
-                try writer.write(frame)
+                work.append((k, t))
             }
         }
+        let frames = ReadAhead(count: work.count) { [self] i in
+            let (k, t) = work[i]
+            if format == .panoptic {
+                var frame = try exports[k].panopticFrame(at: t)
+                    ?? PanopticFrame(index: t, width: w, height: h, ids: [Int32](repeating: 0, count: w * h), segments: [])
+                relabel(&frame, chunk: k, categories: categories)
+                return frame
+            }
+            return try paint(try exports[k].instances(at: t), chunk: k, index: t, width: w, height: h)
+        }
+        for _ in work.indices { try writer.write(try frames.next()) }
         try writer.finish()
+    }
+
+    /// The stitched ID of a track `writeFrames` allocated already (safe to call from the read-ahead thread).
+    func allocatedId(chunk: Int, track: Int) -> Int {
+        guard let g = globalOf[chunk]?[track] else { preconditionFailure("track \(track) of chunk \(chunk) has no ID yet") }
+        return g
     }
 
     /// Renumbers the thing segments of a chunk's panoptic frame with stitched IDs.
@@ -113,7 +125,7 @@ public final class Stitcher {
             let s = frame.segments[k]
             let isThing = known.contains(s.categoryId) ? things.contains(s.categoryId) : s.instance != 0
             guard isThing else { continue }
-            let g = id(chunk: chunk, track: s.trackId)
+            let g = allocatedId(chunk: chunk, track: s.trackId)
             let sid = Self.segmentId(category: s.categoryId, track: g, used: used)
             used.insert(sid)
             newId[Int32(s.id)] = Int32(sid)
@@ -136,7 +148,7 @@ public final class Stitcher {
                 throw StitchError.badExport(path: exports[chunk].path,
                                             reason: "a mask of frame \(index) is \(mask.width)x\(mask.height), the video \(width)x\(height)")
             }
-            let g = id(chunk: chunk, track: x.track)
+            let g = allocatedId(chunk: chunk, track: x.track)
             let sid = Self.segmentId(category: x.categoryId, track: g, used: used)
             used.insert(sid)
             let m = mask.rowMajorMask()
