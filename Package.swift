@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "VPSEval", targets: ["VPSEval"]),
         .library(name: "VPSSynth", targets: ["VPSSynth"]),
         .library(name: "VPSTracking", targets: ["VPSTracking"]),
+        .library(name: "VPSStitch", targets: ["VPSStitch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -58,7 +59,7 @@ let package = Package(
         .target(name: "VPSStages", dependencies: ["VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline", "VPSFormats", "VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSTracking", "CVBridge"]),
         .target(name: "VPSCommands", dependencies: [
             "VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline", "VPSStages", "VPSTensor", "VPSCheckpoint", "VPSDetection",
-            "VPSFormats", "VPSEval", "VPSSynth",
+            "VPSFormats", "VPSEval", "VPSSynth", "VPSStitch",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vps", dependencies: ["VPSCommands"]),
@@ -71,6 +72,9 @@ let package = Package(
         // MARK: tracking (issue 5): association and track lifecycle
         .target(name: "VPSTracking", dependencies: ["VPSCore", "VPSMotion", "VPSFormats"]),
 
+        // MARK: chunked runs: manifests, track linking across chunks, stitching
+        .target(name: "VPSStitch", dependencies: ["VPSCore", "VPSFormats"]),
+
         // MARK: tests
         .target(name: "TestSupport", dependencies: ["VPSCore", "VPSVideo", "VPSCheckpoint", "VPSDetection"], path: "Tests/TestSupport"),
         .testTarget(name: "VPSVideoTests", dependencies: ["VPSVideo", "TestSupport"]),
@@ -79,11 +83,12 @@ let package = Package(
         .testTarget(name: "VPSTensorTests", dependencies: ["VPSTensor", "TestSupport"]),
         .testTarget(name: "VPSCheckpointTests", dependencies: ["VPSCheckpoint", "VPSDetection", "TestSupport"]),
         .testTarget(name: "VPSDetectionTests", dependencies: ["VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSCore", "VPSVideo", "TestSupport"]),
-        .testTarget(name: "VPSCommandsTests", dependencies: ["vps", "VPSCommands", "VPSStages", "VPSVideo", "TestSupport", "VPSDetection", "VPSCheckpoint", "VPSFormats", "VPSTracking", "VPSSynth", "VPSEval"]),
+        .testTarget(name: "VPSCommandsTests", dependencies: ["vps", "VPSCommands", "VPSStages", "VPSVideo", "TestSupport", "VPSDetection", "VPSCheckpoint", "VPSFormats", "VPSTracking", "VPSSynth", "VPSEval", "VPSStitch"]),
         .testTarget(name: "VPSStagesTests", dependencies: ["VPSStages", "VPSPipeline", "VPSFormats", "VPSTracking", "VPSDetection", "VPSTensor", "VPSCheckpoint", "VPSMotion", "VPSCore", "TestSupport"]),
         .testTarget(name: "VPSFormatsTests", dependencies: ["VPSFormats", "VPSVideo", "TestSupport"]),
         .testTarget(name: "VPSEvalTests", dependencies: ["VPSEval", "VPSFormats", "VPSVideo", "TestSupport"]),
         .testTarget(name: "VPSSynthTests", dependencies: ["VPSSynth", "VPSFormats", "VPSEval", "VPSVideo", "TestSupport"]),
+        .testTarget(name: "VPSStitchTests", dependencies: ["VPSStitch", "VPSFormats", "VPSCore", "VPSVideo", "TestSupport"]),
         .testTarget(name: "VPSTrackingTests", dependencies: ["VPSTracking", "VPSSynth", "VPSEval", "VPSFormats", "VPSMotion", "VPSCore", "TestSupport"]),
     ]
 )

@@ -22,7 +22,8 @@ struct AnnotateCommand: ParsableCommand {
         youtube-vis, coco (instances with track_id), mots, mot, panoptic (a directory of PNGs \
         plus panoptic.json). Without --weights, vps's own model runs: it knows only the synthetic \
         classes of `vps synth` (sky, ground, water; disc, box, triangle, diamond). For real footage \
-        pass COCO weights, e.g. torchvision's maskrcnn_resnet50_fpn_coco-bf2d0c1e.pth.
+        pass COCO weights, e.g. torchvision's maskrcnn_resnet50_fpn_coco-bf2d0c1e.pth. \
+        --segment K/N runs one chunk of the video for a batch scheduler; `vps stitch` joins the chunks.
         """)
 
     @Argument(help: "Input video or image.")
@@ -45,6 +46,8 @@ struct AnnotateCommand: ParsableCommand {
     @Option(name: .customLong("score-threshold"), help: "Detector score threshold (default: the checkpoint's).")
     var scoreThreshold: Double?
 
+    @OptionGroup var chunk: ChunkOptions
+
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
@@ -56,9 +59,9 @@ struct AnnotateCommand: ParsableCommand {
         for f in format where ExportFormat(rawValue: f.lowercased()) == nil {
             throw ValidationError("unknown export format '\(f)'; valid: \(ExportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let paths = export.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        let paths = (export + (chunk.manifest.map { [$0] } ?? [])).map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         guard Set(paths).count == paths.count, !paths.contains(URL(fileURLWithPath: output).standardizedFileURL.path) else {
-            throw ValidationError("every --export and -o must name a different path")
+            throw ValidationError("every --export, --manifest and -o must name a different path")
         }
     }
 
@@ -73,6 +76,12 @@ struct AnnotateCommand: ParsableCommand {
             spec.stages.insert(StageSpec(name: "export", settings: ["path": .string(path), "format": .string(f.lowercased())]), at: at)
             at += 1
         }
-        try PipelineLauncher(common: common).run(spec, input: input, output: output)
+        let formats = export.indices.map { (format.isEmpty ? "coco" : format[format.count == 1 ? 0 : $0]).lowercased() }
+        if let plan = try chunk.plan() {
+            try ChunkRun(plan: plan, input: input, output: output, exports: Array(zip(export, formats)).map { ($0, $1) },
+                         manifestPath: chunk.manifest, pipelineName: pipeline ?? "default").run(spec, common: common)
+        } else {
+            try PipelineLauncher(common: common).run(spec, input: input, output: output)
+        }
     }
 }

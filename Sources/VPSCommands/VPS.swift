@@ -8,7 +8,7 @@ public struct VPS: ParsableCommand {
         commandName: "vps",
         abstract: "Video panoptic segmentation and tracking.",
         version: "0.1.0",
-        subcommands: [ProbeCommand.self, FlowCommand.self, SegmentCommand.self, AnnotateCommand.self, EvalCommand.self, SynthCommand.self, ConvertCommand.self,
+        subcommands: [ProbeCommand.self, FlowCommand.self, SegmentCommand.self, AnnotateCommand.self, EvalCommand.self, SynthCommand.self, StitchCommand.self, ConvertCommand.self,
                       WeightsCommand.self, BenchCommand.self]
     )
 

@@ -9,6 +9,11 @@ import VPSVideo
 /// at 0; its nominal frame rate is the input's divided by `--stride`. On
 /// `finish()` the file is completed and renamed onto its final name; on
 /// `abort()` the temporary file is removed.
+///
+/// `keep` limits the frames written to a range of source frame indices
+/// (`keep_first`…`keep_last` in a pipeline, inclusive): a chunk of a video
+/// (`vps annotate --segment`) decodes and tracks its overlap frames but
+/// encodes only the frames it owns, so that chunk videos join end to end.
 public final class EncodeStage: Stage {
     public let name = "encode"
     public let requires = [CanvasKey.name]
@@ -16,14 +21,17 @@ public final class EncodeStage: Stage {
     public let path: String
     public let frameRate: Rational
     public let settings: EncoderSettings
+    /// Source frames to encode; nil encodes all.
+    public let keep: ClosedRange<Int>?
     private var encoder: VideoEncoder?
     private var origin: Double?
 
-    public init(path: String, frameRate: Rational, settings: EncoderSettings) throws {
+    public init(path: String, frameRate: Rational, settings: EncoderSettings, keep: ClosedRange<Int>? = nil) throws {
         try AtomicOutput.validateDestination(path)
         self.path = path
         self.frameRate = frameRate
         self.settings = settings
+        self.keep = keep
     }
 
     /// Frames written so far.
@@ -33,6 +41,7 @@ public final class EncodeStage: Stage {
         guard let canvas = packet[CanvasKey.self] else {
             throw VPSError.internalFailure("encode: frame \(packet.frame.index) has no canvas")
         }
+        if let keep, !keep.contains(packet.frame.sourceIndex) { return }
         if encoder == nil {
             encoder = try VideoEncoder(path: path, width: canvas.width, height: canvas.height,
                                        frameRate: frameRate, settings: settings)
@@ -47,7 +56,7 @@ public final class EncodeStage: Stage {
 
     static let definition = StageDefinition(
         name: "encode", summary: "encode the canvas to H.264 MP4 (libx264, yuv420p, +faststart)",
-        keys: ["preset", "crf"],
+        keys: ["preset", "crf", "keep_first", "keep_last"],
         builder: .stage { settings, context in
             guard let output = context.output else { throw VPSError.invalidArgument("an output path (-o) is required") }
             let crf = try settings.int("crf", default: 20)
@@ -59,7 +68,11 @@ public final class EncodeStage: Stage {
             }
             var rate = context.frameRate ?? Rational(25, 1)
             if context.selection.stride > 1 { rate = Rational(rate.num, rate.den * context.selection.stride) }
+            let first = try settings.int("keep_first", default: 0)
+            let last = try settings.int("keep_last", default: Int.max)
+            guard first >= 0, first <= last else { throw VPSError.invalidPipeline("encode keep_first must be 0…keep_last") }
+            let keep = first == 0 && last == Int.max ? nil : first...last
             return try EncodeStage(path: output, frameRate: rate,
-                                   settings: EncoderSettings(preset: preset, crf: crf, threads: context.threads))
+                                   settings: EncoderSettings(preset: preset, crf: crf, threads: context.threads), keep: keep)
         })
 }

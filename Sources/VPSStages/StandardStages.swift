@@ -9,6 +9,7 @@ public enum StandardStages {
         DetectStage.definition,
         TrackStage.definition,
         PanopticStage.definition,
+        LoadPanopticStage.definition,
         RenderStage.definition,
         ExportStage.definition,
         EncodeStage.definition,
