@@ -9,17 +9,17 @@ import XCTest
 final class ModelCommandTests: CLITestCase {
     static let fixtures = TestPaths.root.appendingPathComponent("Tests/Fixtures")
 
-    func testSegmentNeedsWeights() throws {
+    func testSegmentRefusesBadCheckpoints() throws {
         let dir = TestMedia.scratchDirectory()
-        assertBadInput(try vps("segment", TestMedia.vtest, "-o", dir + "/out.mp4", "--frames", "1"), mentions: "--weights")
         assertBadInput(try vps("segment", TestMedia.vtest, "-o", dir + "/out.mp4", "--weights", dir + "/none.safetensors"),
                        mentions: "input not found")
         let bad = Self.fixtures.appendingPathComponent("checkpoints/hostile.pth").path
         assertBadInput(try vps("segment", TestMedia.vtest, "-o", dir + "/out.mp4", "--weights", bad), mentions: "unsafe pickle")
-        // A torch state dict that is not a Mask R-CNN: every mismatch is named, on one line.
+        // A torch state dict that is not a Mask R-CNN: counts, first names and a hint, on one line.
         let small = Self.fixtures.appendingPathComponent("checkpoints/small.pth").path
-        assertBadInput(try vps("segment", TestMedia.vtest, "-o", dir + "/out.mp4", "--weights", small),
-                       mentions: "missing tensor backbone.body.conv1.weight")
+        let r = try vps("segment", TestMedia.vtest, "-o", dir + "/out.mp4", "--weights", small)
+        assertBadInput(r, mentions: "missing (backbone.body.conv1.weight, backbone.body.bn1.weight, backbone.body.bn1.bias, …)")
+        XCTAssertTrue(r.err.contains("not a torchvision Mask R-CNN checkpoint"), r.err)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/out.mp4"))
     }
 
