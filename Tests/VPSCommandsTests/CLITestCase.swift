@@ -29,6 +29,20 @@ class CLITestCase: XCTestCase {
         XCTAssertTrue(result.err.contains(text), "\(result.err) should mention \(text)", file: file, line: line)
     }
 
+    /// Interrupts `run` once it has written its first frame, again once it is
+    /// finishing the frames in flight, and asserts that it aborted (exit 130)
+    /// and left nothing in `dir`.
+    func assertTwoInterruptsLeaveNothing(_ run: BackgroundRun, in dir: String,
+                                         file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertTrue(run.waitFor("vps: progress: 1/"), "no progress line: \(run.stderr)", file: file, line: line)
+        run.interrupt()
+        XCTAssertTrue(run.waitFor("interrupt: finishing the frames in flight"), run.stderr, file: file, line: line)
+        run.interrupt()
+        XCTAssertEqual(run.wait(), 130, run.stderr, file: file, line: line)
+        XCTAssertTrue(run.stderr.contains("vps: aborted"), run.stderr, file: file, line: line)
+        XCTAssertEqual(listing(dir), [], "outputs left after two interrupts", file: file, line: line)
+    }
+
     /// Files in a directory, hidden ones included.
     func listing(_ dir: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()

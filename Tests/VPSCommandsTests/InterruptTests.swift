@@ -26,12 +26,6 @@ final class InterruptTests: CLITestCase {
         let dir = TestMedia.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let run = try startVPS(["flow", TestMedia.vtest, "-o", dir + "/out.mp4", "--preset", "medium"])
-        XCTAssertTrue(run.waitFor("vps: progress: 1/"), "no progress line: \(run.stderr)")
-        run.interrupt()
-        XCTAssertTrue(run.waitFor("interrupt: finishing the frames in flight"), run.stderr)
-        run.interrupt()
-        XCTAssertEqual(run.wait(), 130, run.stderr)
-        XCTAssertTrue(run.stderr.contains("vps: aborted"), run.stderr)
-        XCTAssertEqual(listing(dir), [])
+        assertTwoInterruptsLeaveNothing(run, in: dir)
     }
 }

@@ -120,12 +120,6 @@ final class LongRunTests: CLITestCase {
         let dir = TestMedia.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let run = try startVPS(try annotateArguments(dir, frames: Self.frames, quiet: false))
-        XCTAssertTrue(run.waitFor("vps: progress: 1/"), "no progress line: \(run.stderr)")
-        run.interrupt()
-        XCTAssertTrue(run.waitFor("interrupt: finishing the frames in flight"), run.stderr)
-        run.interrupt()
-        XCTAssertEqual(run.wait(), 130, run.stderr)
-        XCTAssertTrue(run.stderr.contains("vps: aborted"), run.stderr)
-        XCTAssertEqual(listing(dir), [], "outputs left after two interrupts")
+        assertTwoInterruptsLeaveNothing(run, in: dir)
     }
 }
