@@ -47,8 +47,8 @@ extension FrameDetections {
     /// (0 where the semantic head says 'things').
     public init(_ output: DetectionOutput, model: MaskRCNN) {
         let config = model.config
-        var categories = config.classNames.enumerated().dropFirst().filter { $0.element != FrameDetections.placeholderClassName }
-            .map { Category(id: config.categoryId(ofLabel: $0.offset), name: $0.element, isThing: true) }
+        var categories = FrameDetections.thingLabels(config.classNames)
+            .map { Category(id: config.categoryId(ofLabel: $0), name: config.classNames[$0], isThing: true) }
         var stuff: StuffMap?
         if let head = config.semanticHead {
             let ids = head.classNames.indices.map { $0 == 0 ? 0 : config.stuffCategoryId(ofClass: $0) }

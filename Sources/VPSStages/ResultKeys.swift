@@ -72,12 +72,17 @@ public struct FrameDetections: Sendable {
         label < classNames.count && classNames[label] == placeholderClassName
     }
 
+    /// The labels that are thing categories: all but the background (0) and
+    /// the placeholders.
+    public static func thingLabels(_ classNames: [String]) -> [Int] {
+        classNames.indices.dropFirst().filter { !isPlaceholder(label: $0, classNames: classNames) }
+    }
+
     /// Things only, each label its own category id (the background and
     /// torchvision's "N/A" placeholders are not categories).
     public init(detections: [Detection], classNames: [String]) {
         self.init(detections: detections, classNames: classNames,
-                  categories: classNames.enumerated().dropFirst().filter { $0.element != Self.placeholderClassName }
-                      .map { Category(id: $0.offset, name: $0.element, isThing: true) },
+                  categories: Self.thingLabels(classNames).map { Category(id: $0, name: classNames[$0], isThing: true) },
                   labelCategories: Array(classNames.indices))
     }
 
