@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "VPSEval", targets: ["VPSEval"]),
         .library(name: "VPSSynth", targets: ["VPSSynth"]),
         .library(name: "VPSTracking", targets: ["VPSTracking"]),
+        .library(name: "VPSPanoptic", targets: ["VPSPanoptic"]),
         .library(name: "VPSStitch", targets: ["VPSStitch"]),
     ],
     dependencies: [
@@ -56,39 +57,42 @@ let package = Package(
         .target(name: "VPSCheckpoint"),
         .target(name: "VPSDetection", dependencies: ["VPSCore", "VPSTensor", "VPSCheckpoint"]),
         .target(name: "VPSPipeline", dependencies: ["VPSCore", .product(name: "Yams", package: "Yams")]),
-        .target(name: "VPSStages", dependencies: ["VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline", "VPSFormats", "VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSTracking", "CVBridge"]),
+        .target(name: "VPSStages", dependencies: ["VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline", "VPSFormats", "VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSTracking", "VPSPanoptic", "CVBridge"]),
         .target(name: "VPSCommands", dependencies: [
             "VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline", "VPSStages", "VPSTensor", "VPSCheckpoint", "VPSDetection",
-            "VPSFormats", "VPSEval", "VPSSynth", "VPSStitch",
+            "VPSFormats", "VPSEval", "VPSSynth", "VPSStitch", "VPSPanoptic",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vps", dependencies: ["VPSCommands"]),
 
-        // MARK: results, exports, metrics, synthetic data (issue 3)
+        // MARK: results, exports, metrics, synthetic data
         .target(name: "VPSFormats", dependencies: ["VPSCore"]),
         .target(name: "VPSEval", dependencies: ["VPSCore", "VPSFormats", "VPSVideo", "VPSMotion", "CVBridge"]),
         .target(name: "VPSSynth", dependencies: ["VPSCore", "VPSFormats", "VPSVideo"]),
 
-        // MARK: tracking (issue 5): association and track lifecycle
-        .target(name: "VPSTracking", dependencies: ["VPSCore", "VPSMotion", "VPSFormats"]),
+        // MARK: tracking (association, track lifecycle), then panoptic fusion of tracked instances and stuff
+        .target(name: "VPSTracking", dependencies: ["VPSCore"]),
+        .target(name: "VPSPanoptic", dependencies: ["VPSCore", "VPSFormats"]),
 
         // MARK: chunked runs: manifests, track linking across chunks, stitching
         .target(name: "VPSStitch", dependencies: ["VPSCore", "VPSFormats"]),
 
         // MARK: tests
         .target(name: "TestSupport", dependencies: ["VPSCore", "VPSVideo", "VPSCheckpoint", "VPSDetection"], path: "Tests/TestSupport"),
+        .testTarget(name: "VPSCoreTests", dependencies: ["VPSCore", "TestSupport"]),
         .testTarget(name: "VPSVideoTests", dependencies: ["VPSVideo", "TestSupport"]),
         .testTarget(name: "VPSMotionTests", dependencies: ["VPSMotion", "VPSVideo", "TestSupport"]),
         .testTarget(name: "VPSPipelineTests", dependencies: ["VPSPipeline", "TestSupport"]),
         .testTarget(name: "VPSTensorTests", dependencies: ["VPSTensor", "TestSupport"]),
         .testTarget(name: "VPSCheckpointTests", dependencies: ["VPSCheckpoint", "VPSDetection", "TestSupport"]),
         .testTarget(name: "VPSDetectionTests", dependencies: ["VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSCore", "VPSVideo", "TestSupport"]),
-        .testTarget(name: "VPSCommandsTests", dependencies: ["vps", "VPSCommands", "VPSStages", "VPSVideo", "TestSupport", "VPSDetection", "VPSCheckpoint", "VPSFormats", "VPSTracking", "VPSSynth", "VPSEval", "VPSStitch"]),
-        .testTarget(name: "VPSStagesTests", dependencies: ["VPSStages", "VPSPipeline", "VPSFormats", "VPSTracking", "VPSDetection", "VPSTensor", "VPSCheckpoint", "VPSMotion", "VPSCore", "TestSupport"]),
+        .testTarget(name: "VPSCommandsTests", dependencies: ["vps", "VPSCommands", "VPSStages", "VPSVideo", "TestSupport", "VPSDetection", "VPSCheckpoint", "VPSFormats", "VPSTracking", "VPSSynth", "VPSEval", "VPSStitch", "VPSPanoptic"]),
+        .testTarget(name: "VPSStagesTests", dependencies: ["VPSStages", "VPSVideo", "VPSPipeline", "VPSFormats", "VPSTracking", "VPSPanoptic", "VPSDetection", "VPSTensor", "VPSCheckpoint", "VPSMotion", "VPSCore", "TestSupport"]),
         .testTarget(name: "VPSFormatsTests", dependencies: ["VPSFormats", "VPSVideo", "TestSupport"]),
         .testTarget(name: "VPSEvalTests", dependencies: ["VPSEval", "VPSFormats", "VPSVideo", "TestSupport"]),
         .testTarget(name: "VPSSynthTests", dependencies: ["VPSSynth", "VPSFormats", "VPSEval", "VPSVideo", "TestSupport"]),
         .testTarget(name: "VPSStitchTests", dependencies: ["VPSStitch", "VPSFormats", "VPSCore", "VPSVideo", "TestSupport"]),
-        .testTarget(name: "VPSTrackingTests", dependencies: ["VPSTracking", "VPSSynth", "VPSEval", "VPSFormats", "VPSMotion", "VPSCore", "TestSupport"]),
+        .testTarget(name: "VPSTrackingTests", dependencies: ["VPSTracking", "VPSPanoptic", "VPSSynth", "VPSEval", "VPSFormats", "VPSMotion", "VPSCore", "TestSupport"]),
+        .testTarget(name: "VPSPanopticTests", dependencies: ["VPSPanoptic", "VPSFormats", "VPSCore", "TestSupport"]),
     ]
 )

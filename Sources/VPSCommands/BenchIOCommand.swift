@@ -3,6 +3,7 @@ import Foundation
 import VPSCore
 import VPSFormats
 import VPSMotion
+import VPSPanoptic
 import VPSPipeline
 import VPSStages
 import VPSVideo

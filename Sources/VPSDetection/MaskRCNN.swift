@@ -3,29 +3,6 @@ import VPSCheckpoint
 import VPSCore
 import VPSTensor
 
-/// One detected instance, in original-image pixels.
-public struct Detection: Sendable {
-    /// (x1, y1, x2, y2) in pixels of the input image.
-    public var box: Box
-    /// Class index into `MaskRCNNConfig.classNames` (never 0, the background).
-    public var label: Int
-    public var score: Float
-    /// The thresholded mask pasted into the image, if masks were computed.
-    public var mask: InstanceMask?
-    /// Appearance embedding for tracking: the track head's output when the
-    /// checkpoint has one, otherwise the detection's pooled RoI features
-    /// (see `FrameDetections.embeddings`); nil when not computed.
-    public var embedding: [Float]? = nil
-
-    public init(box: Box, label: Int, score: Float, mask: InstanceMask? = nil, embedding: [Float]? = nil) {
-        self.box = box
-        self.label = label
-        self.score = score
-        self.mask = mask
-        self.embedding = embedding
-    }
-}
-
 /// torchvision's Mask R-CNN, composed as `GeneralizedRCNN` composes it:
 /// transform → backbone (ResNet body + FPN) → RPN → RoI heads → postprocess,
 /// plus the optional track and semantic heads on the same FPN features.
@@ -93,11 +70,12 @@ public final class MaskRCNN: @unchecked Sendable {
     /// Whether the model labels stuff.
     public var hasSemanticHead: Bool { semanticHead != nil }
 
-    /// Detections for one RGB image.
+    /// Detections for one RGB image: `Instance`s whose `category` is the
+    /// class index into `MaskRCNNConfig.classNames` (torchvision's `labels`).
     /// - Parameters:
     ///   - scoreThreshold: overrides the config's box score threshold.
     ///   - masks: compute masks (only for the detections that are returned).
-    public func callAsFunction(_ image: RGBImage, scoreThreshold: Float? = nil, masks: Bool = true) -> [Detection] {
+    public func callAsFunction(_ image: RGBImage, scoreThreshold: Float? = nil, masks: Bool = true) -> [Instance] {
         forward(image, scoreThreshold: scoreThreshold, masks: masks).detections
     }
 
@@ -150,14 +128,14 @@ public final class MaskRCNN: @unchecked Sendable {
         let rh = Float(H) / Float(size.h), rw = Float(W) / Float(size.w)
         let M = 2 * config.roiHeads.maskPoolSize
         let thr = Float(config.roiHeads.maskThreshold)
-        var dets: [Detection] = []
+        var dets: [Instance] = []
         for i in found.boxes.indices {
             let b = found.boxes[i]
-            let box = Box(b.x1 * rw, b.y1 * rh, b.x2 * rw, b.y2 * rh)
+            let box = VPSTensor.Box(b.x1 * rw, b.y1 * rh, b.x2 * rw, b.y2 * rh)
             let mask = masks ? MaskPaster.paste(probs[i], size: M, box: box, imageHeight: H,
                                                 imageWidth: W, threshold: thr) : nil
-            dets.append(Detection(box: box, label: found.labels[i], score: found.scores[i], mask: mask,
-                                  embedding: embeddings[i]))
+            dets.append(Instance(category: found.labels[i], score: Double(found.scores[i]), box: VPSCore.Box(box), mask: mask,
+                                 embedding: embeddings[i]))
         }
         t.postprocess = clock.lap()
         return DetectionOutput(detections: dets, proposals: proposals, semantic: semantic, timings: t)
@@ -166,7 +144,7 @@ public final class MaskRCNN: @unchecked Sendable {
     /// The embedding of each box (resized-image pixels, as `RoIHeads.detect`
     /// returns them): the track head's output, or without one the pooled,
     /// L2-normalised RoI features.
-    public func embeddings(_ features: FeatureMaps, boxes: [Box]) -> [[Float]] {
+    public func embeddings(_ features: FeatureMaps, boxes: [VPSTensor.Box]) -> [[Float]] {
         if let trackHead { return trackHead(features.pyramid, boxes: boxes, imageSize: features.resizedSize) }
         return pooledEmbedding(features.pyramid, boxes: boxes, imageSize: features.resizedSize)
     }

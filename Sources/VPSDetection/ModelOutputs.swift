@@ -1,4 +1,5 @@
 import Foundation
+import VPSCore
 import VPSTensor
 
 /// Seconds spent in each part of one forward pass.
@@ -61,16 +62,17 @@ public struct FeatureMaps: Sendable {
 
 /// The output of `MaskRCNN.detect(_:)`.
 public struct DetectionOutput: Sendable {
-    /// Best first, in input-image pixels, each with its embedding.
-    public var detections: [Detection]
+    /// Best first, in input-image pixels, each with its embedding; `category`
+    /// is the class index into `MaskRCNNConfig.classNames`.
+    public var detections: [Instance]
     /// RPN proposals in resized-image pixels, best first.
-    public var proposals: [Box]
+    public var proposals: [VPSTensor.Box]
     /// The semantic head's class per input pixel; nil without a semantic head.
-    public var semantic: SemanticLabels?
+    public var semantic: LabelMap?
     /// Time spent in the RPN, the RoI heads, the extra heads and postprocessing.
     public var timings: ModelTimings
 
-    public init(detections: [Detection], proposals: [Box], semantic: SemanticLabels?, timings: ModelTimings) {
+    public init(detections: [Instance], proposals: [VPSTensor.Box], semantic: LabelMap?, timings: ModelTimings) {
         self.detections = detections
         self.proposals = proposals
         self.semantic = semantic
@@ -85,9 +87,16 @@ public struct ForwardResult {
     /// P2…P5 and 'pool' (`.blocked8`).
     public var features: [Tensor]
     /// RPN proposals in resized-image pixels, best first.
-    public var proposals: [Box]
-    public var detections: [Detection]
+    public var proposals: [VPSTensor.Box]
+    public var detections: [Instance]
     /// The semantic head's class per input pixel; nil without a semantic head.
-    public var semantic: SemanticLabels?
+    public var semantic: LabelMap?
     public var timings: ModelTimings
+}
+
+extension VPSCore.Box {
+    /// The data path's box with the engine box's corners (Float32 widens exactly).
+    public init(_ b: VPSTensor.Box) {
+        self.init(x1: Double(b.x1), y1: Double(b.y1), x2: Double(b.x2), y2: Double(b.y2))
+    }
 }

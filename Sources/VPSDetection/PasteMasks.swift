@@ -2,69 +2,48 @@ import Foundation
 import VPSCore
 import VPSTensor
 
-/// A binary instance mask in image pixels, stored as the rectangle that may
-/// hold foreground (everything outside it is background).
-public struct InstanceMask: Sendable, Equatable {
-    public var imageWidth: Int, imageHeight: Int
-    /// Top-left corner and size of the stored region, inside the image.
-    public var x0: Int, y0: Int, width: Int, height: Int
-    /// `width × height` bytes, row-major, 1 = foreground.
-    public var bits: [UInt8]
-
-    public init(imageWidth: Int, imageHeight: Int, x0: Int, y0: Int, width: Int, height: Int, bits: [UInt8]) {
-        precondition(bits.count == width * height, "mask bits do not match \(width)x\(height)")
-        self.imageWidth = imageWidth
-        self.imageHeight = imageHeight
-        self.x0 = x0
-        self.y0 = y0
-        self.width = width
-        self.height = height
-        self.bits = bits
-    }
-
-    /// The full-image mask, row-major (`y * imageWidth + x`).
-    public func fullMask() -> [UInt8] {
-        var m = [UInt8](repeating: 0, count: imageWidth * imageHeight)
-        for y in 0..<height {
-            for x in 0..<width where bits[y * width + x] != 0 { m[(y0 + y) * imageWidth + x0 + x] = 1 }
-        }
-        return m
-    }
-
-    /// COCO RLE of the full-image mask.
-    public var rle: RLE { RLE(rowMajorMask: fullMask(), height: imageHeight, width: imageWidth) }
-
-    public var area: Int { bits.reduce(0) { $0 + Int($1) } }
-}
-
 /// torchvision's `paste_masks_in_image`: pads each M×M probability map by one
 /// pixel, grows the box by (M+2)/M, truncates it to integers, resizes the map
 /// bilinearly to the box and places it in the image; then thresholds.
+/// The mask is stored as its tight crop of the image (`BinaryMask`).
 public enum MaskPaster {
-    public static func paste(_ probs: [Float], size M: Int, box: Box, imageHeight H: Int, imageWidth W: Int,
-                             threshold: Float) -> InstanceMask {
+    public static func paste(_ probs: [Float], size M: Int, box: VPSTensor.Box, imageHeight H: Int, imageWidth W: Int,
+                             threshold: Float) -> BinaryMask {
         let P = M + 2
         var padded = [Float](repeating: 0, count: P * P)
         for y in 0..<M { for x in 0..<M { padded[(y + 1) * P + x + 1] = probs[y * M + x] } }
-        let scale = Float(Double(P) / Double(M))
-        var wHalf = (box.x2 - box.x1) * 0.5, hHalf = (box.y2 - box.y1) * 0.5
-        let xc = (box.x2 + box.x1) * 0.5, yc = (box.y2 + box.y1) * 0.5
-        wHalf *= scale; hHalf *= scale
-        let bx0 = Int(xc - wHalf), by0 = Int(yc - hHalf), bx1 = Int(xc + wHalf), by1 = Int(yc + hHalf)
+        let (bx0, by0, bx1, by1) = expandedBox(box, size: M)
         let w = max(bx1 - bx0 + 1, 1), h = max(by1 - by0 + 1, 1)
         var resized = [Float](repeating: 0, count: w * h)
         padded.withUnsafeBufferPointer { s in resized.withUnsafeMutableBufferPointer { d in
             Resize.bilinearPlanar(s.baseAddress!, planes: 1, inH: P, inW: P, outH: h, outW: w, into: d.baseAddress!)
         } }
-        let x0 = max(bx0, 0), x1 = min(bx1 + 1, W), y0 = max(by0, 0), y1 = min(by1 + 1, H)
-        let rw = max(x1 - x0, 0), rh = max(y1 - y0, 0)
-        var bits = [UInt8](repeating: 0, count: rw * rh)
-        for y in 0..<rh {
-            for x in 0..<rw where resized[(y + y0 - by0) * w + (x + x0 - bx0)] > threshold {
-                bits[y * rw + x] = 1
+        let r = region(box: box, size: M, imageHeight: H, imageWidth: W)
+        var bits = [UInt8](repeating: 0, count: r.width * r.height)
+        for y in 0..<r.height {
+            for x in 0..<r.width where resized[(y + r.y0 - by0) * w + (x + r.x0 - bx0)] > threshold {
+                bits[y * r.width + x] = 1
             }
         }
-        return InstanceMask(imageWidth: W, imageHeight: H, x0: rh > 0 && rw > 0 ? x0 : 0, y0: rh > 0 && rw > 0 ? y0 : 0,
-                            width: rw, height: rh, bits: bits)
+        return BinaryMask(frameWidth: W, frameHeight: H, x0: r.x0, y0: r.y0, width: r.width, height: r.height, bits: bits)
+    }
+
+    /// The image rectangle an M×M map of `box` is pasted into: the box grown
+    /// by (M+2)/M about its centre, truncated to whole pixels (inclusive
+    /// corners), clipped to the image.
+    public static func region(box: VPSTensor.Box, size M: Int, imageHeight H: Int,
+                              imageWidth W: Int) -> (x0: Int, y0: Int, width: Int, height: Int) {
+        let (bx0, by0, bx1, by1) = expandedBox(box, size: M)
+        let x0 = max(bx0, 0), x1 = min(bx1 + 1, W), y0 = max(by0, 0), y1 = min(by1 + 1, H)
+        return (x0, y0, max(x1 - x0, 0), max(y1 - y0, 0))
+    }
+
+    /// torchvision's `expand_boxes` by (M+2)/M, then truncated to ints (inclusive corners).
+    static func expandedBox(_ box: VPSTensor.Box, size M: Int) -> (Int, Int, Int, Int) {
+        let scale = Float(Double(M + 2) / Double(M))
+        var wHalf = (box.x2 - box.x1) * 0.5, hHalf = (box.y2 - box.y1) * 0.5
+        let xc = (box.x2 + box.x1) * 0.5, yc = (box.y2 + box.y1) * 0.5
+        wHalf *= scale; hHalf *= scale
+        return (Int(xc - wHalf), Int(yc - hHalf), Int(xc + wHalf), Int(yc + hHalf))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import VPSCore
 import VPSTensor
 
 /// Detectron2's `SemSegFPNHead` (Panoptic FPN, `norm="GN"`) at inference,
@@ -79,7 +80,7 @@ public struct SemanticHead {
     /// The class of each pixel of the input image: the stride-4 `logits`
     /// upsampled ×commonStride, cropped to `resizedSize`, resized to
     /// `originalSize`, then argmax (the first class on ties, as torch).
-    public func labels(logits: Tensor, resizedSize: (h: Int, w: Int), originalSize: (h: Int, w: Int)) -> SemanticLabels {
+    public func labels(logits: Tensor, resizedSize: (h: Int, w: Int), originalSize: (h: Int, w: Int)) -> LabelMap {
         let K = logits.c, h4 = logits.h, w4 = logits.w
         let planar = logits.converted(to: .nchw)
         let s = config.commonStride
@@ -100,7 +101,7 @@ public struct SemanticHead {
             for k in 1..<K where full[k * H * W + p] > best { best = full[k * H * W + p]; arg = k }
             classes[p] = Int32(arg)
         }
-        return SemanticLabels(width: W, height: H, classes: classes)
+        return LabelMap(width: W, height: H, labels: classes)
     }
 
     /// Multiply-adds for a padded input of `h × w` with `channels` FPN channels.
@@ -115,21 +116,5 @@ public struct SemanticHead {
             }
         }
         return total + Double(config.convDims * numClasses * (h / 4) * (w / 4))
-    }
-}
-
-/// The semantic head's class per pixel of the input image.
-public struct SemanticLabels: Sendable, Equatable {
-    public var width: Int
-    public var height: Int
-    /// `classes[y * width + x]`: an index into `SemanticHeadConfig.classNames`
-    /// (0 = 'things').
-    public var classes: [Int32]
-
-    public init(width: Int, height: Int, classes: [Int32]) {
-        precondition(classes.count == width * height, "semantic labels do not match \(width)x\(height)")
-        self.width = width
-        self.height = height
-        self.classes = classes
     }
 }

@@ -85,7 +85,7 @@ public enum ConcurrentRunner {
                 do {
                     while var packet = queues[i].pop() {
                         let t0 = now()
-                        try stage.process(&packet)
+                        try stage.handle(&packet)
                         counters[i + 1].busy += now() - t0
                         counters[i + 1].count += 1
                         guard queues[i + 1].push(packet) else { return }
@@ -140,7 +140,7 @@ public enum SynchronousRunner {
                 var packet = Packet(frame: frame)
                 for (i, stage) in pipeline.stages.enumerated() {
                     t0 = now()
-                    try stage.process(&packet)
+                    try stage.handle(&packet)
                     busy[i + 1] += now() - t0
                     counts[i + 1] += 1
                 }

@@ -15,7 +15,12 @@ public protocol Stage: AnyObject {
     /// Names of the packet keys this stage writes.
     var provides: [String] { get }
     /// Processes one packet in place. Throwing stops the whole pipeline.
+    /// Every key in `requires` is set (see `handle`).
     func process(_ packet: inout Packet) throws
+    /// Called instead of `process` for a frame in which a required key is an
+    /// explicit gap (`missing` names them). By default it does nothing; a sink
+    /// that must see every frame (the encoder) handles the frame here.
+    func processGap(_ packet: inout Packet, missing: [String]) throws
     /// Called once after the last packet when the run ends normally or is
     /// interrupted (SIGINT): flush and close outputs here.
     func finish() throws
@@ -26,6 +31,18 @@ public protocol Stage: AnyObject {
 extension Stage {
     public func finish() throws {}
     public func abort() {}
+    public func processGap(_ packet: inout Packet, missing: [String]) throws {}
+
+    /// Runs the stage on one packet by the gap rule: `process`, unless a
+    /// required key is an explicit gap; then `processGap`, and every key the
+    /// stage provides becomes a gap. Both runners call this, so every stage
+    /// treats gaps alike.
+    public func handle(_ packet: inout Packet) throws {
+        let missing = requires.filter { packet.gaps.contains($0) }
+        if missing.isEmpty { return try process(&packet) }
+        try processGap(&packet, missing: missing)
+        packet.markGaps(named: provides)
+    }
 }
 
 /// Where frames come from: the pipeline's first element.

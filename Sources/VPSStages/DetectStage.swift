@@ -1,7 +1,7 @@
 import Foundation
 import VPSCore
 import VPSDetection
-import VPSFormats
+import VPSPanoptic
 import VPSPipeline
 
 /// The `detect` stage: the second half of Mask R-CNN on the `features`
@@ -22,11 +22,12 @@ public final class DetectStage: Stage {
     }
 
     public func process(_ packet: inout Packet) throws {
-        guard let features = packet[FeaturesKey.self] else {
-            throw VPSError.internalFailure("detect got a frame without features")
-        }
-        let output = features.model.detect(features.maps, scoreThreshold: scoreThreshold, masks: true)
-        packet[DetectionsKey.self] = FrameDetections(output, model: features.model)
+        let features = try packet.require(FeaturesKey.self)
+        let model = features.model
+        let output = model.detect(features.maps, scoreThreshold: scoreThreshold, masks: true)
+        packet[DetectionsKey.self] = FrameDetections(modelOutput: output.detections, labels: LabelSet(model: model.config),
+                                                     semantic: output.semantic,
+                                                     embeddings: model.hasTrackHead ? .trackHead : .pooledFeatures)
     }
 
     static let definition = StageDefinition(
@@ -39,30 +40,14 @@ public final class DetectStage: Stage {
         })
 }
 
-extension FrameDetections {
-    /// A model's output with the model's label set: things (every label but
-    /// the background and "N/A", with `MaskRCNNConfig.categoryIds`; each
-    /// category once; detections of "N/A" labels are dropped), then the
-    /// semantic head's stuff classes; the stuff map holds stuff category ids
-    /// (0 where the semantic head says 'things').
-    public init(_ output: DetectionOutput, model: MaskRCNN) {
-        let config = model.config
-        var categories = FrameDetections.thingLabels(config.classNames)
-            .map { Category(id: config.categoryId(ofLabel: $0), name: config.classNames[$0], isThing: true) }
-        var stuff: StuffMap?
-        if let head = config.semanticHead {
-            let ids = head.classNames.indices.map { $0 == 0 ? 0 : config.stuffCategoryId(ofClass: $0) }
-            categories += ids.indices.dropFirst().map { Category(id: ids[$0], name: head.classNames[$0], isThing: false) }
-            if let s = output.semantic {
-                let table = ids.map { Int32($0) }
-                stuff = StuffMap(width: s.width, height: s.height, ids: s.classes.map { table[Int($0)] })
-            }
-        }
-        // Labels that map onto one category (merged classes) list it once, by its first name.
-        var seen = Set<Int>()
-        categories = categories.filter { seen.insert($0.id).inserted }
-        self.init(detections: output.detections, classNames: config.classNames, categories: categories,
+extension LabelSet {
+    /// The label set of a model: its class names with `MaskRCNNConfig.categoryIds`,
+    /// and its semantic head's classes with their stuff category ids.
+    public init(model config: MaskRCNNConfig) {
+        let stuffNames = config.semanticHead?.classNames ?? []
+        self.init(classNames: config.classNames,
                   labelCategories: config.classNames.indices.map { $0 == 0 ? 0 : config.categoryId(ofLabel: $0) },
-                  stuff: stuff, embeddings: model.hasTrackHead ? .trackHead : .pooledFeatures)
+                  stuffClassNames: stuffNames,
+                  stuffCategories: stuffNames.indices.map { $0 == 0 ? 0 : config.stuffCategoryId(ofClass: $0) })
     }
 }

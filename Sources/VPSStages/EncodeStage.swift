@@ -38,17 +38,23 @@ public final class EncodeStage: Stage {
     public var framesWritten: Int { encoder?.framesWritten ?? 0 }
 
     public func process(_ packet: inout Packet) throws {
-        guard let canvas = packet[CanvasKey.self] else {
-            throw VPSError.internalFailure("encode: frame \(packet.frame.index) has no canvas")
-        }
-        if let keep, !keep.contains(packet.frame.sourceIndex) { return }
+        try write(try packet.require(CanvasKey.self), of: packet.frame)
+    }
+
+    /// A frame whose canvas is a gap (nothing was drawn for it) is written as decoded.
+    public func processGap(_ packet: inout Packet, missing: [String]) throws {
+        try write(packet.frame.image, of: packet.frame)
+    }
+
+    private func write(_ canvas: RGBImage, of frame: VideoFrame) throws {
+        if let keep, !keep.contains(frame.sourceIndex) { return }
         if encoder == nil {
             encoder = try VideoEncoder(path: path, width: canvas.width, height: canvas.height,
                                        frameRate: frameRate, settings: settings)
         }
-        let t0 = origin ?? packet.frame.timestamp
+        let t0 = origin ?? frame.timestamp
         origin = t0
-        try encoder!.write(canvas, timestamp: packet.frame.timestamp - t0)
+        try encoder!.write(canvas, timestamp: frame.timestamp - t0)
     }
 
     public func finish() throws { try encoder?.finish() }

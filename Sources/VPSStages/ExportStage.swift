@@ -1,5 +1,6 @@
 import VPSCore
 import VPSFormats
+import VPSPanoptic
 import VPSPipeline
 import VPSVideo
 
@@ -35,9 +36,7 @@ public final class PanopticExportStage: Stage {
     }
 
     public func process(_ packet: inout Packet) throws {
-        guard let result = packet[PanopticKey.self] else {
-            throw VPSError.internalFailure("export: frame \(packet.frame.index) has no panoptic result")
-        }
+        let result = try packet.require(PanopticKey.self)
         if writer == nil { writer = try Self.makeWriter(format: format, path: path, categories: result.categories) }
         try writer!.write(result.frame)
     }

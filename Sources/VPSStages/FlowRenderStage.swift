@@ -21,7 +21,7 @@ public final class FlowRenderStage: Stage {
 
     public func process(_ packet: inout Packet) throws {
         let image = packet.frame.image
-        guard let motion = packet[MotionKey.self] else { return }
+        let motion = try packet.require(MotionKey.self)
         let flow = motion.resampled(width: image.width, height: image.height)
         let colours = FlowColor.image(flow, maxMagnitude: maxMagnitude, negate: true)
         packet[CanvasKey.self] = sideBySide ? Self.beside(image, colours) : colours

@@ -1,6 +1,6 @@
 import VPSCore
-import VPSDetection
 import VPSFormats
+import VPSPanoptic
 import VPSPipeline
 
 /// The `export` stage: streams the detections of every frame as COCO
@@ -29,15 +29,13 @@ public final class InstanceExportStage: Stage {
     }
 
     public func process(_ packet: inout Packet) throws {
-        guard let found = packet[DetectionsKey.self] else { return }
+        let found = try packet.require(DetectionsKey.self)
         if writer == nil {
             writer = try COCOInstancesWriter(path: path, categories: found.categories.filter(\.isThing))
         }
-        let records = found.detections.indices.map { i in
-            let d = found.detections[i]
-            return InstanceAnnotation(categoryId: found.category(of: i), score: Double(d.score), trackId: nil,
-                           bbox: [d.box.x1, d.box.y1, d.box.x2 - d.box.x1, d.box.y2 - d.box.y1].map(Double.init),
-                           mask: d.mask?.rle)
+        let records = found.detections.map { d in
+            InstanceAnnotation(categoryId: d.category, score: d.score, trackId: nil,
+                               bbox: [d.box.x1, d.box.y1, d.box.x2 - d.box.x1, d.box.y2 - d.box.y1], mask: d.mask?.rle)
         }
         try writer!.write(frameIndex: packet.frame.sourceIndex, width: packet.frame.image.width,
                           height: packet.frame.image.height, instances: records)

@@ -1,8 +1,7 @@
 import CVBridge
 import VPSCore
-import VPSDetection
+import VPSPanoptic
 import VPSPipeline
-import VPSTensor
 
 /// The `render` stage in `instances` mode: each instance's mask blended in
 /// its own colour, its box outlined, and "class score" written above it.
@@ -23,7 +22,7 @@ public final class InstanceRenderStage: Stage {
 
     public func process(_ packet: inout Packet) throws {
         var image = packet.frame.image
-        guard let found = packet[DetectionsKey.self] else { packet[CanvasKey.self] = image; return }
+        let found = try packet.require(DetectionsKey.self)
         // Lowest score first, so the best detection is drawn on top.
         let order = found.detections.indices.sorted { found.detections[$0].score < found.detections[$1].score }
         for i in order {
@@ -34,7 +33,7 @@ public final class InstanceRenderStage: Stage {
             let d = found.detections[i]
             let colour = Self.palette[i % Self.palette.count]
             outline(&image, d.box, colour)
-            let name = d.label < found.classNames.count ? found.classNames[d.label] : "class \(d.label)"
+            let name = found.labels.name(ofCategory: d.category)
             let text = String(format: "%@ %.2f", name, d.score)
             var err = [CChar](repeating: 0, count: 256)
             let x = max(0, min(image.width - 1, Int(d.box.x1))), y = max(0, min(image.height - 1, Int(d.box.y1)))
@@ -48,7 +47,7 @@ public final class InstanceRenderStage: Stage {
         packet[CanvasKey.self] = image
     }
 
-    func blend(_ image: inout RGBImage, _ m: InstanceMask, _ c: (UInt8, UInt8, UInt8)) {
+    func blend(_ image: inout RGBImage, _ m: BinaryMask, _ c: (UInt8, UInt8, UInt8)) {
         let a = maskOpacity
         let cr = Float(c.0) * a, cg = Float(c.1) * a, cb = Float(c.2) * a
         image.pixels.withUnsafeMutableBufferPointer { px in

@@ -1,5 +1,6 @@
 import VPSCore
 import VPSFormats
+import VPSPanoptic
 import VPSPipeline
 import VPSVideo
 
@@ -8,8 +9,8 @@ import VPSVideo
 /// panoptic directory (e.g. `vps stitch`'s) onto its source video.
 ///
 /// Frames are matched by source frame index (`frame_index` in
-/// `panoptic.json`); a frame the directory lacks gets no result and is drawn
-/// as it is.
+/// `panoptic.json`); a frame the directory lacks is a gap, which `encode`
+/// writes as decoded.
 public final class LoadPanopticStage: Stage {
     public let name = "load_panoptic"
     public let requires: [String] = []
@@ -27,7 +28,7 @@ public final class LoadPanopticStage: Stage {
     }
 
     public func process(_ packet: inout Packet) throws {
-        guard let k = position[packet.frame.sourceIndex] else { return }
+        guard let k = position[packet.frame.sourceIndex] else { return packet.markGap(PanopticKey.self) }
         packet[PanopticKey.self] = PanopticResult(frame: try video.frame(k, png: png), categories: video.categories)
     }
 

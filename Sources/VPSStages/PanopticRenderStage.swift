@@ -1,5 +1,6 @@
 import VPSCore
 import VPSFormats
+import VPSPanoptic
 import VPSPipeline
 
 /// The `render` stage in `panoptic` mode: the annotated frame of `vps annotate`.
@@ -49,7 +50,7 @@ public final class PanopticRenderStage: Stage {
     public func process(_ packet: inout Packet) throws {
         var image = packet.frame.image
         defer { packet[CanvasKey.self] = image }
-        guard let result = packet[PanopticKey.self] else { return }
+        let result = try packet.require(PanopticKey.self)
         let f = result.frame
         guard f.width == image.width, f.height == image.height else {
             throw VPSError.internalFailure("frame \(packet.frame.index): a \(f.width)x\(f.height) panoptic map for a \(image.width)x\(image.height) frame")

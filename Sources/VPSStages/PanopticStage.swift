@@ -1,8 +1,6 @@
 import VPSCore
-import VPSDetection
-import VPSFormats
+import VPSPanoptic
 import VPSPipeline
-import VPSTracking
 
 /// The `panoptic` stage: fuses each frame's tracked detections and stuff map
 /// into one panoptic frame (things, stuff, void) with `PanopticFusion`
@@ -11,8 +9,8 @@ import VPSTracking
 /// Only detections with a track ID take part: a detection the tracker does
 /// not report (a tentative track) is not an object of the output. Thing ids
 /// are category·1000 + instance with `Segment.trackId` = the track ID; stuff
-/// ids are category·1000. A packet without detections or tracks (an upstream
-/// stage skipped the frame) gets no panoptic result.
+/// ids are category·1000. A frame whose detections or tracks are a gap (an
+/// upstream stage skipped it) gets a gap.
 public final class PanopticStage: Stage {
     public let name = "panoptic"
     public let requires = [DetectionsKey.name, TracksKey.name]
@@ -24,32 +22,22 @@ public final class PanopticStage: Stage {
     }
 
     public func process(_ packet: inout Packet) throws {
-        guard let found = packet[DetectionsKey.self], let tracks = packet[TracksKey.self] else { return }
+        let found = try packet.require(DetectionsKey.self), tracks = try packet.require(TracksKey.self)
         let width = packet.frame.image.width, height = packet.frame.image.height
         guard tracks.trackIds.count == found.detections.count else {
             throw VPSError.internalFailure("frame \(packet.frame.index): \(tracks.trackIds.count) track IDs for \(found.detections.count) detections")
         }
-        var instances: [PanopticFusion.Instance] = []
-        for (i, d) in found.detections.enumerated() {
-            guard let trackId = tracks.trackIds[i], let m = d.mask else { continue }
-            guard m.imageWidth == width, m.imageHeight == height else {
-                throw VPSError.internalFailure("frame \(packet.frame.index): a mask of \(m.imageWidth)x\(m.imageHeight) for a \(width)x\(height) frame")
+        for (d, id) in zip(found.detections, tracks.trackIds) where id != nil {
+            if let m = d.mask, m.frameWidth != width || m.frameHeight != height {
+                throw VPSError.internalFailure("frame \(packet.frame.index): a mask of \(m.frameWidth)x\(m.frameHeight) for a \(width)x\(height) frame")
             }
-            instances.append(PanopticFusion.Instance(category: found.category(of: i), trackId: trackId,
-                                                     score: Double(d.score), mask: Self.binaryMask(m)))
         }
         if let s = found.stuff, s.width != width || s.height != height {
             throw VPSError.internalFailure("frame \(packet.frame.index): a stuff map of \(s.width)x\(s.height) for a \(width)x\(height) frame")
         }
         let frame = fusion.fuse(index: packet.frame.sourceIndex, width: width, height: height,
-                                instances: instances, stuff: found.stuff?.ids)
+                                instances: found.detections, trackIds: tracks.trackIds, stuff: found.stuff?.labels)
         packet[PanopticKey.self] = PanopticResult(frame: frame, categories: found.categories)
-    }
-
-    /// The detector's pasted mask (a region of the image) as the tracker's tight crop.
-    public static func binaryMask(_ m: InstanceMask) -> BinaryMask {
-        BinaryMask(frameWidth: m.imageWidth, frameHeight: m.imageHeight, x0: m.x0, y0: m.y0,
-                   width: m.width, height: m.height, bits: m.bits)
     }
 
     static let definition = StageDefinition(

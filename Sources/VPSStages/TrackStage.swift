@@ -1,6 +1,6 @@
 import VPSCore
-import VPSDetection
 import VPSMotion
+import VPSPanoptic
 import VPSPipeline
 import VPSTracking
 
@@ -41,14 +41,15 @@ public final class TrackStage: Stage {
     }
 
     public func process(_ packet: inout Packet) throws {
-        guard let found = packet[DetectionsKey.self] else {
-            throw VPSError.internalFailure("track: frame \(packet.frame.index) has no detections")
-        }
+        let found = try packet.require(DetectionsKey.self)
         if tracker == nil { tracker = try makeTracker(for: found.embeddings) }
         let image = packet.frame.image
-        let dets = found.detections.indices.map { i in
-            Self.trackingDetection(found.detections[i], category: found.category(of: i),
-                                   width: image.width, height: image.height, useEmbedding: found.embeddings != .none)
+        // The tracker needs a mask per instance: an instance without one is tracked by its box's pixels.
+        let dets = found.detections.map { d in
+            var d = d
+            if d.mask == nil { d.mask = d.maskOrBox(frameWidth: image.width, frameHeight: image.height) }
+            if found.embeddings == .none { d.embedding = nil }
+            return d
         }
         // A motion map computed at a reduced `scale` is brought to the frame's size.
         let flow = packet[MotionKey.self].map { $0.resampled(width: image.width, height: image.height) }
@@ -68,18 +69,6 @@ public final class TrackStage: Stage {
         case .hungarian: return try HungarianTracker(config: c)
         case .greedy: return try GreedyTracker(config: c)
         }
-    }
-
-    /// The tracker's view of a detector output: category id, score, box, the
-    /// mask as a `BinaryMask` (the box's pixels when no mask was computed).
-    static func trackingDetection(_ d: VPSDetection.Detection, category: Int, width: Int, height: Int,
-                                  useEmbedding: Bool) -> VPSTracking.Detection {
-        let mask = d.mask.map(PanopticStage.binaryMask) ?? .rectangle(
-            frameWidth: width, frameHeight: height, x0: Int(d.box.x1.rounded(.down)), y0: Int(d.box.y1.rounded(.down)),
-            x1: Int(d.box.x2.rounded(.up)), y1: Int(d.box.y2.rounded(.up)))
-        let box = VPSTracking.Box(x1: Double(d.box.x1), y1: Double(d.box.y1), x2: Double(d.box.x2), y2: Double(d.box.y2))
-        return VPSTracking.Detection(category: category, score: Double(d.score), box: box, mask: mask,
-                                     embedding: useEmbedding ? d.embedding : nil)
     }
 
     static let definition = StageDefinition(

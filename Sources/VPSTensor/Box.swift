@@ -2,6 +2,8 @@ import Foundation
 
 /// An axis-aligned box (x1, y1, x2, y2) in pixels, origin at the top-left,
 /// x2/y2 exclusive in the continuous sense (width = x2 − x1), as torchvision.
+/// The engine's box, in Float32 as torchvision's box tensors hold it; the
+/// model's outputs carry VPSCore's `Box` (Double) along the data path.
 public struct Box: Equatable, Hashable, Sendable, Codable {
     public var x1: Float, y1: Float, x2: Float, y2: Float
     public init(_ x1: Float, _ y1: Float, _ x2: Float, _ y2: Float) {

@@ -1,4 +1,5 @@
 import Foundation
+import VPSCore
 
 /// What the affinity needs to know of a track (or, in the greedy baseline,
 /// of a remembered object).
@@ -20,7 +21,7 @@ public enum Affinity {
     ///
     /// - Parameter iou: row-major D×T IoU of each detection with each reference
     ///   (mask IoU after motion compensation, or box IoU for the baseline).
-    public static func matrix(_ detections: [Detection], _ references: [AffinityReference], iou: [Double],
+    public static func matrix(_ detections: [Instance], _ references: [AffinityReference], iou: [Double],
                               config: TrackerConfig) -> [Double] {
         let D = detections.count, T = references.count, C = T + 1
         precondition(iou.count == D * T, "IoU matrix does not match \(D)x\(T)")

@@ -30,7 +30,7 @@ public struct GreedyTracker: InstanceTracker, Sendable {
     /// Number of objects remembered (it only grows).
     public var objectCount: Int { memory.count }
 
-    public mutating func update(_ detections: [Detection], flow: FlowField?) throws -> [TrackedDetection] {
+    public mutating func update(_ detections: [Instance], flow: FlowField?) throws -> [TrackedDetection] {
         var out = detections.indices.map { TrackedDetection(detection: $0, trackId: nil) }
         if memory.isEmpty {
             for (i, d) in detections.enumerated() { remember(d); out[i].trackId = memory.count }
@@ -63,7 +63,7 @@ public struct GreedyTracker: InstanceTracker, Sendable {
         return out
     }
 
-    mutating func remember(_ d: Detection) {
+    mutating func remember(_ d: Instance) {
         memory.append(AffinityReference(category: d.category, embedding: d.embedding))
         boxes.append(d.box)
     }

@@ -37,17 +37,17 @@ public struct HungarianTracker: InstanceTracker, Sendable {
         self.config = config
     }
 
-    public mutating func update(_ detections: [Detection], flow: FlowField?) throws -> [TrackedDetection] {
-        try check(detections, flow: flow)
+    public mutating func update(_ detections: [Instance], flow: FlowField?) throws -> [TrackedDetection] {
+        let masks = try check(detections, flow: flow)
         defer { frame += 1 }
         try predict(flow: flow)
-        let match = associate(detections)
+        let match = associate(detections, masks: masks)
         var result = detections.indices.map { TrackedDetection(detection: $0, trackId: nil) }
         var matchedTracks = Set<Int>()
         for (i, j) in match {
             matchedTracks.insert(j)
             var t = tracks[j]
-            t.update(with: detections[i], embeddingMomentum: config.embeddingMomentum, velocityMomentum: config.velocityMomentum)
+            t.update(with: detections[i], mask: masks[i], embeddingMomentum: config.embeddingMomentum, velocityMomentum: config.velocityMomentum)
             if t.state == .lost { t.state = .confirmed }
             if t.state == .tentative && t.hits >= config.confirmHits { confirm(&t) }
             tracks[j] = t
@@ -74,7 +74,7 @@ public struct HungarianTracker: InstanceTracker, Sendable {
         // unmatched detections start tracks
         let matchedDets = Set(match.map(\.0))
         for i in detections.indices where !matchedDets.contains(i) {
-            var t = Track(serial: nextSerial, detection: detections[i])
+            var t = Track(serial: nextSerial, detection: detections[i], mask: masks[i])
             nextSerial += 1
             if config.confirmHits <= 1 { confirm(&t); result[i].trackId = t.id }
             tracks.append(t)
@@ -82,17 +82,23 @@ public struct HungarianTracker: InstanceTracker, Sendable {
         return result
     }
 
-    /// Masks of one frame size (that of the tracks and the flow) and finite scores.
-    func check(_ detections: [Detection], flow: FlowField?) throws {
+    /// The detections' masks, each present and of one frame size (that of
+    /// the tracks and the flow), and finite scores.
+    func check(_ detections: [Instance], flow: FlowField?) throws -> [BinaryMask] {
+        let masks = try detections.enumerated().map { i, d in
+            guard let m = d.mask else { throw VPSError.internalFailure("tracker: detection \(i) of frame \(frame) has no mask") }
+            return m
+        }
         let size = tracks.first.map { ($0.lastMask.frameWidth, $0.lastMask.frameHeight) }
             ?? flow.map { ($0.width, $0.height) }
-            ?? detections.first.map { ($0.mask.frameWidth, $0.mask.frameHeight) }
-        for (i, d) in detections.enumerated() {
+            ?? masks.first.map { ($0.frameWidth, $0.frameHeight) }
+        for (i, (d, m)) in zip(detections, masks).enumerated() {
             guard d.score.isFinite else { throw VPSError.internalFailure("tracker: detection \(i) of frame \(frame) has score \(d.score)") }
-            if let (w, h) = size, d.mask.frameWidth != w || d.mask.frameHeight != h {
-                throw VPSError.internalFailure("tracker: detection \(i) of frame \(frame) has a \(d.mask.frameWidth)x\(d.mask.frameHeight) mask, expected \(w)x\(h)")
+            if let (w, h) = size, m.frameWidth != w || m.frameHeight != h {
+                throw VPSError.internalFailure("tracker: detection \(i) of frame \(frame) has a \(m.frameWidth)x\(m.frameHeight) mask, expected \(w)x\(h)")
             }
         }
+        return masks
     }
 
     mutating func confirm(_ t: inout Track) {
@@ -117,10 +123,10 @@ public struct HungarianTracker: InstanceTracker, Sendable {
     }
 
     /// The (detection, track) pairs of the Hungarian assignment.
-    func associate(_ detections: [Detection]) -> [(Int, Int)] {
+    func associate(_ detections: [Instance], masks: [BinaryMask]) -> [(Int, Int)] {
         let D = detections.count, T = tracks.count
         guard D > 0, T > 0 else { return [] }
-        let a = affinity(detections)
+        let a = affinity(detections, masks: masks)
         let C = T + 1, N = T + D
         let forbidden = -1e9
         var m = [Double](repeating: forbidden, count: D * N)
@@ -136,11 +142,11 @@ public struct HungarianTracker: InstanceTracker, Sendable {
 
     /// The D×(1+T) affinity of the detections with the live tracks (column 0:
     /// new object), against the masks `predict` set for this frame.
-    func affinity(_ detections: [Detection]) -> [Double] {
+    func affinity(_ detections: [Instance], masks: [BinaryMask]) -> [Double] {
         let T = tracks.count
         var iou = [Double](repeating: 0, count: detections.count * T)
-        for (i, d) in detections.enumerated() {
-            for (j, t) in tracks.enumerated() { iou[i * T + j] = d.mask.iou(t.predictedMask) }
+        for (i, m) in masks.enumerated() {
+            for (j, t) in tracks.enumerated() { iou[i * T + j] = m.iou(t.predictedMask) }
         }
         return Affinity.matrix(detections, tracks.map { AffinityReference(category: $0.category, embedding: $0.embedding) },
                                iou: iou, config: config)

@@ -11,5 +11,5 @@ public protocol InstanceTracker {
     ///     `MotionKey` in the pipeline), of the frame's size; nil for the first
     ///     frame or when there is none (no motion compensation then).
     /// - Returns: one entry per detection, in the order given.
-    mutating func update(_ detections: [Detection], flow: FlowField?) throws -> [TrackedDetection]
+    mutating func update(_ detections: [Instance], flow: FlowField?) throws -> [TrackedDetection]
 }

@@ -1,3 +1,5 @@
+import VPSCore
+
 /// One object the tracker follows, and where it is in its life:
 ///
 ///     tentative ──(confirm_hits hits)──▶ confirmed ──(missed)──▶ lost
@@ -33,18 +35,18 @@ public struct Track: Sendable {
     /// Internal serial, unique per tracker, for tentative tracks too.
     let serial: Int
 
-    init(serial: Int, detection d: Detection) {
+    init(serial: Int, detection d: Instance, mask: BinaryMask) {
         self.serial = serial
         state = .tentative
         category = d.category
         embedding = d.embedding
-        lastMask = d.mask
+        lastMask = mask
         lastBox = d.box
-        predictedMask = d.mask
+        predictedMask = mask
     }
 
     /// Takes in a matched detection: mask, box, velocity and embedding.
-    mutating func update(with d: Detection, embeddingMomentum: Double, velocityMomentum: Double) {
+    mutating func update(with d: Instance, mask: BinaryMask, embeddingMomentum: Double, velocityMomentum: Double) {
         let gap = Double(framesSinceSeen + 1) // frames since the last match: framesSinceSeen counts the missed ones
         let (ox, oy) = lastBox.center, (nx, ny) = d.box.center
         let v = ((nx - ox) / gap, (ny - oy) / gap)
@@ -62,9 +64,9 @@ public struct Track: Sendable {
                 embedding = e
             }
         }
-        lastMask = d.mask
+        lastMask = mask
         lastBox = d.box
-        predictedMask = d.mask
+        predictedMask = mask
         hits += 1
         framesSinceSeen = 0
     }

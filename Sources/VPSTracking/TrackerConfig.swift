@@ -18,8 +18,9 @@ import VPSCore
 /// the greedy baseline uses the plain box IoU with the last box.
 public struct TrackerConfig: Codable, Equatable, Sendable {
     /// Multiplies embedding dot products before the softmax. 1 for a trained
-    /// track head (its logits are learned at scale); the fallback
-    /// `AppearanceEmbedding` is L2-normalised (dot = cosine in 0…1), so it needs a larger scale.
+    /// track head (its logits are learned at scale); the fallback without
+    /// one, pooled RoI features, is L2-normalised (dot = cosine in −1…1), so
+    /// it needs a larger scale.
     public var embeddingScale = 10.0
     /// Logit of the 'new object' column before the softmax (MaskTrack R-CNN: 0,
     /// its dummy reference has an all-zero feature). With embedding_scale s a

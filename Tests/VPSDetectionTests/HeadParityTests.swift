@@ -90,7 +90,7 @@ final class HeadParityTests: XCTestCase {
         let dets = out.detections
         XCTAssertEqual(dets.count, c.detectionCount, "\(label): detection count")
         XCTAssertTrue(dets.allSatisfy { $0.embedding?.count == 1024 }, "\(label): every detection has a 1024-d embedding")
-        let matches = Geometry.matchOneToOne(c.detections, dets, allowed: { $0.label == $1.label },
+        let matches = Geometry.matchOneToOne(c.detections, dets, allowed: { $0.label == $1.category },
                                              distance: { Double(Geometry.boxDistance($1.box.coordinates, $0.box)) })
         var worst: Float = 0
         for (e, match) in zip(c.detections, matches) {
@@ -109,9 +109,9 @@ final class HeadParityTests: XCTestCase {
         guard let s = out.semantic else { return XCTFail("\(label): no semantic labels") }
         XCTAssertEqual([s.width, s.height], [c.width, c.height], "\(label): semantic map size")
         let expected = c.semanticLabels()
-        guard expected.count == s.classes.count else { return XCTFail("\(label): fixture label map has \(expected.count) pixels") }
+        guard expected.count == s.labels.count else { return XCTFail("\(label): fixture label map has \(expected.count) pixels") }
         var same = 0
-        for i in expected.indices where expected[i] == s.classes[i] { same += 1 }
+        for i in expected.indices where expected[i] == s.labels[i] { same += 1 }
         let agreement = Double(same) / Double(expected.count)
         XCTAssertGreaterThanOrEqual(agreement, 0.999, "\(label): semantic label agreement")
         print("\(label): semantic labels agree on \(same) of \(expected.count) pixels (\(agreement * 100) %)")

@@ -110,7 +110,7 @@ final class LoadingTests: XCTestCase {
         for i in image.pixels.indices { image.pixels[i] = UInt8((i * 37) % 251) }
         let a = model.forward(image).detections, b = reference.forward(image).detections
         XCTAssertFalse(a.isEmpty)
-        XCTAssertEqual(a.map(\.label), b.map(\.label))
+        XCTAssertEqual(a.map(\.category), b.map(\.category))
         XCTAssertEqual(a.map(\.score), b.map(\.score))
     }
 

@@ -62,7 +62,7 @@ final class ParityTests: XCTestCase {
         }
     }
 
-    func checkProposals(_ proposals: [Box], _ c: ParityFixture.Case, _ label: String) {
+    func checkProposals(_ proposals: [VPSTensor.Box], _ c: ParityFixture.Case, _ label: String) {
         XCTAssertEqual(proposals.count, c.proposalCount, "\(label): proposal count")
         var worst: Float = 0
         for (i, e) in c.proposals.enumerated() where i < proposals.count {
@@ -72,12 +72,12 @@ final class ParityTests: XCTestCase {
         XCTAssertLessThan(worst, 0.05, "\(label): first \(c.proposals.count) RPN proposals differ by up to \(worst) px")
     }
 
-    func checkDetections(_ dets: [Detection], _ c: ParityFixture.Case, _ label: String) {
+    func checkDetections(_ dets: [Instance], _ c: ParityFixture.Case, _ label: String) {
         XCTAssertEqual(dets.count, c.detections.count, "\(label): detection count")
-        XCTAssertEqual(dets.map(\.label).sorted(), c.detections.map(\.label).sorted(), "\(label): labels")
+        XCTAssertEqual(dets.map(\.category).sorted(), c.detections.map(\.label).sorted(), "\(label): labels")
         // Match each expected detection to the unused one of the same label whose box is closest;
         // detections with nearly equal scores may legitimately swap ranks.
-        let matches = Geometry.matchOneToOne(c.detections, dets, allowed: { $0.label == $1.label },
+        let matches = Geometry.matchOneToOne(c.detections, dets, allowed: { $0.label == $1.category },
                                              distance: { Double(Geometry.boxDistance($1.box.coordinates, $0.box)) })
         var worstBox: Float = 0, worstScore: Float = 0, worstIoU = 1.0
         for (e, match) in zip(c.detections, matches) {
@@ -85,11 +85,11 @@ final class ParityTests: XCTestCase {
                 XCTFail("\(label): no detection of label \(e.label) left to match"); continue
             }
             worstBox = max(worstBox, Geometry.boxDistance(dets[j].box.coordinates, e.box))
-            worstScore = max(worstScore, abs(dets[j].score - e.score))
+            worstScore = max(worstScore, abs(Float(dets[j].score) - e.score))
             guard let mask = dets[j].mask, let expected = try? RLE(string: e.mask.counts, height: e.mask.size[0], width: e.mask.size[1]) else {
                 XCTFail("\(label): missing or unreadable mask"); continue
             }
-            worstIoU = min(worstIoU, Geometry.maskIoU(mask.fullMask(), expected.rowMajorMask()))
+            worstIoU = min(worstIoU, Geometry.maskIoU(mask.rowMajor(), expected.rowMajorMask()))
         }
         XCTAssertLessThan(worstBox, 0.05, "\(label): box error \(worstBox) px")
         XCTAssertLessThan(worstScore, 1e-3, "\(label): score error \(worstScore)")
@@ -98,7 +98,7 @@ final class ParityTests: XCTestCase {
     }
 }
 
-extension Box {
-    /// (x1, y1, x2, y2).
-    var coordinates: [Float] { [x1, y1, x2, y2] }
+extension VPSCore.Box {
+    /// (x1, y1, x2, y2), as the fixtures hold them.
+    var coordinates: [Float] { [Float(x1), Float(y1), Float(x2), Float(y2)] }
 }

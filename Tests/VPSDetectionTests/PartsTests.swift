@@ -36,11 +36,12 @@ final class PartsTests: XCTestCase {
     func testPastedMaskFollowsTorchvisionBoxRule() {
         // A 28×28 map of ones pasted for box (10, 20, 38, 48): expanded by 30/28
         // around the centre (24, 34) → (9, 19)…(39, 49), truncated to ints.
-        let m = MaskPaster.paste([Float](repeating: 1, count: 28 * 28), size: 28, box: Box(10, 20, 38, 48),
+        let m = MaskPaster.paste([Float](repeating: 1, count: 28 * 28), size: 28, box: VPSTensor.Box(10, 20, 38, 48),
                                  imageHeight: 100, imageWidth: 100, threshold: 0.5)
-        XCTAssertEqual([m.x0, m.y0, m.width, m.height], [9, 19, 31, 31])
+        let r = MaskPaster.region(box: VPSTensor.Box(10, 20, 38, 48), size: 28, imageHeight: 100, imageWidth: 100)
+        XCTAssertEqual([r.x0, r.y0, r.width, r.height], [9, 19, 31, 31])
         // The padded border ramps from 0 to 1, so the outermost pixels fall below 0.5.
-        let full = m.fullMask()
+        let full = m.rowMajor()
         XCTAssertEqual(full[34 * 100 + 24], 1)
         XCTAssertEqual(full[34 * 100 + 9], 0)
         XCTAssertEqual(full[34 * 100 + 5], 0)

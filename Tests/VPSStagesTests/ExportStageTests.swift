@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import VPSCore
 import VPSFormats
+import VPSPanoptic
 import VPSPipeline
 import VPSStages
 import XCTest

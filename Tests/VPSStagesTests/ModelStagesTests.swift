@@ -3,6 +3,7 @@ import VPSCheckpoint
 import VPSCore
 import VPSDetection
 import VPSFormats
+import VPSPanoptic
 import VPSPipeline
 import VPSStages
 import XCTest
@@ -50,19 +51,21 @@ final class ModelStagesTests: XCTestCase {
         let found = try run(try Self.tinyModel())
         XCTAssertEqual(found.categories, [Category(id: 5, name: "car", isThing: true), Category(id: 4, name: "person", isThing: true),
                                           Category(id: 1, name: "road", isThing: false), Category(id: 2, name: "sky", isThing: false)])
-        XCTAssertEqual(found.labelCategories, [0, 5, 0, 4])
+        XCTAssertEqual(found.labels.labelCategories, [0, 5, 0, 4])
         XCTAssertEqual(found.embeddings, .trackHead)
         // The model itself reports the N/A label; the stage drops those detections.
         let model = try Self.tinyModel()
         let raw = model.detect(model.features(Self.image()))
-        XCTAssertTrue(raw.detections.contains { $0.label == 2 })
-        XCTAssertEqual(found.detections.count, raw.detections.filter { $0.label != 2 }.count)
+        XCTAssertTrue(raw.detections.contains { $0.category == 2 })
+        XCTAssertEqual(found.detections.count, raw.detections.filter { $0.category != 2 }.count)
         XCTAssertGreaterThan(found.detections.count, 0)
-        XCTAssertTrue(found.detections.allSatisfy { $0.label != 2 }, "detections of the N/A label are dropped")
+        XCTAssertTrue(found.detections.allSatisfy { [5, 4].contains($0.category) }, "detections of the N/A label are dropped")
+        XCTAssertEqual(found.detections.filter { $0.category == 5 }.count, raw.detections.filter { $0.category == 1 }.count,
+                       "label 1 (car) becomes category 5")
         XCTAssertTrue(found.detections.allSatisfy { $0.embedding?.count == 12 })
         let stuff = try XCTUnwrap(found.stuff)
         XCTAssertEqual([stuff.width, stuff.height], [80, 60])
-        XCTAssertTrue(Set(stuff.ids).isSubset(of: [0, 1, 2]), "stuff ids are category ids, 0 for 'things'")
+        XCTAssertTrue(Set(stuff.labels).isSubset(of: [0, 1, 2]), "stuff ids are category ids, 0 for 'things'")
     }
 
     func testThingsOnlyModelFallsBackToPooledFeatures() throws {

@@ -2,8 +2,10 @@ import Foundation
 import TestSupport
 import VPSCore
 import VPSFormats
+import VPSPanoptic
 import VPSPipeline
 import VPSStages
+import VPSVideo
 import XCTest
 
 final class PanopticRenderTests: XCTestCase {
@@ -138,10 +140,19 @@ final class PanopticRenderTests: XCTestCase {
         }
     }
 
-    /// A frame without a panoptic result is passed through as the canvas.
+    /// A frame whose panoptic result is a gap gets a canvas gap, and the
+    /// encoder writes such a frame as decoded.
     func testWithoutResultTheFrameIsTheCanvas() throws {
         let frame = textured(16, 8)
-        XCTAssertEqual(try render(PanopticRenderStage(), frame, nil), frame)
+        var p = packet(0, frame)
+        p.markGap(PanopticKey.self)
+        try PanopticRenderStage().handle(&p)
+        XCTAssertTrue(p.isGap(CanvasKey.self))
+        let path = TestMedia.scratchDirectory() + "/gap.mp4"
+        let encode = try EncodeStage(path: path, frameRate: Rational(10, 1), settings: EncoderSettings(preset: "ultrafast", crf: 0))
+        try encode.handle(&p)
+        try encode.finish()
+        XCTAssertEqual(encode.framesWritten, 1, "the gap frame is still encoded")
     }
 
     // MARK: trails

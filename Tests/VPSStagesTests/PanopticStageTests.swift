@@ -1,9 +1,8 @@
 import VPSCore
-import VPSDetection
+import VPSPanoptic
 import VPSFormats
 import VPSPipeline
 import VPSStages
-import VPSTracking
 import XCTest
 
 final class PanopticStageTests: XCTestCase {
@@ -49,8 +48,9 @@ final class PanopticStageTests: XCTestCase {
         let cats = [Category(id: 1, name: "person", isThing: true), Category(id: 2, name: "car", isThing: true),
                     Category(id: 51, name: "road", isThing: false), Category(id: 52, name: "curb", isThing: false)]
         var p = packet(4, RGBImage(width: w, height: h))
-        p[DetectionsKey.self] = FrameDetections(detections: dets, classNames: testClassNames, categories: cats,
-                                                labelCategories: [0, 1, 2], stuff: StuffMap(width: w, height: h, ids: stuff))
+        let labels = LabelSet(classNames: testClassNames, stuffClassNames: ["things", "road", "curb"], stuffCategories: [0, 51, 52])
+        p[DetectionsKey.self] = FrameDetections(modelOutput: dets, labels: labels,
+                                                semantic: LabelMap(width: w, height: h, labels: stuff.map { $0 - 50 }))
         p[TracksKey.self] = FrameTracks(trackIds: [3, 12, nil])
         try PanopticStage(fusion: PanopticFusion(stuffAreaThreshold: 16)).process(&p)
         let r = try XCTUnwrap(p[PanopticKey.self])
@@ -64,27 +64,22 @@ final class PanopticStageTests: XCTestCase {
         XCTAssertEqual(r.frame.ids[2 * w + 2], 1003)
     }
 
-    /// A frame without track IDs passes untouched; inconsistent inputs are internal failures.
-    func testMissingAndMismatchedInputs() throws {
+    /// A frame whose track IDs are a gap gets a panoptic gap; missing or
+    /// inconsistent inputs are internal failures.
+    func testGapsMissingAndMismatchedInputs() throws {
         let w = 8, h = 6
         var p = packet(0, RGBImage(width: w, height: h))
-        p[DetectionsKey.self] = FrameDetections(detections: [rectDetection(label: 1, score: 0.9, w, h, 0, 0, 2, 2)],
-                                                classNames: testClassNames)
-        try PanopticStage().process(&p)
+        p[DetectionsKey.self] = FrameDetections(modelOutput: [rectDetection(label: 1, score: 0.9, w, h, 0, 0, 2, 2)],
+                                                labels: LabelSet(classNames: testClassNames))
+        XCTAssertThrowsError(try PanopticStage().process(&p)) { XCTAssertTrue("\($0)".contains("has no 'tracks'"), "\($0)") }
+        p.markGap(TracksKey.self)
+        try PanopticStage().handle(&p)
         XCTAssertNil(p[PanopticKey.self])
+        XCTAssertTrue(p.isGap(PanopticKey.self), "the gap travels on")
         p[TracksKey.self] = FrameTracks(trackIds: [1, 2])
         XCTAssertThrowsError(try PanopticStage().process(&p)) { XCTAssertTrue("\($0)".contains("2 track IDs for 1 detections"), "\($0)") }
         p[TracksKey.self] = FrameTracks(trackIds: [1])
-        p[DetectionsKey.self]!.detections[0].mask!.imageWidth = 9
+        p[DetectionsKey.self]!.detections[0].mask = .rectangle(frameWidth: 9, frameHeight: h, x0: 0, y0: 0, x1: 2, y1: 2)
         XCTAssertThrowsError(try PanopticStage().process(&p)) { XCTAssertTrue("\($0)".contains("9x6"), "\($0)") }
-    }
-
-    /// The detector's mask region becomes the tracker's tight crop.
-    func testBinaryMaskFromInstanceMask() {
-        let m = InstanceMask(imageWidth: 10, imageHeight: 8, x0: 2, y0: 3, width: 4, height: 3,
-                             bits: [0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0])
-        let b = PanopticStage.binaryMask(m)
-        XCTAssertEqual([b.x0, b.y0, b.width, b.height, b.area], [3, 4, 2, 2, 3])
-        XCTAssertEqual(b.rowMajor(), m.fullMask())
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import VPSCore
 import VPSFormats
+import VPSPanoptic
 import VPSPipeline
 import VPSStages
 import XCTest
@@ -15,11 +16,11 @@ final class PlaceholderLabelTests: XCTestCase {
 
     func testPlaceholderDetectionsAreDropped() {
         let w = 12, h = 8
-        let found = FrameDetections(detections: [rectDetection(label: 2, score: 0.99, w, h, 0, 0, 4, 4),
-                                                 rectDetection(label: 3, score: 0.9, w, h, 4, 4, 8, 8),
-                                                 rectDetection(label: 1, score: 0.8, w, h, 8, 0, 12, 4)],
-                                    classNames: classNames)
-        XCTAssertEqual(found.detections.map(\.label), [3, 1])
+        let found = FrameDetections(modelOutput: [rectDetection(label: 2, score: 0.99, w, h, 0, 0, 4, 4),
+                                                  rectDetection(label: 3, score: 0.9, w, h, 4, 4, 8, 8),
+                                                  rectDetection(label: 1, score: 0.8, w, h, 8, 0, 12, 4)],
+                                    labels: LabelSet(classNames: classNames))
+        XCTAssertEqual(found.detections.map(\.category), [3, 1])
         XCTAssertEqual(found.categories.map(\.id), [1, 3])
     }
 
@@ -30,9 +31,9 @@ final class PlaceholderLabelTests: XCTestCase {
         for t in 0..<2 {
             var p = Packet(frame: VideoFrame(index: t, timestamp: Double(t), image: RGBImage(width: w, height: h)))
             p[DetectionsKey.self] = FrameDetections(
-                detections: [rectDetection(label: 2, score: 0.99, w, h, 0, 0, 4, 4),
-                             rectDetection(label: 3, score: 0.9, w, h, 4, 4, 8, 8)],
-                classNames: classNames)
+                modelOutput: [rectDetection(label: 2, score: 0.99, w, h, 0, 0, 4, 4),
+                              rectDetection(label: 3, score: 0.9, w, h, 4, 4, 8, 8)],
+                labels: LabelSet(classNames: classNames))
             try stage.process(&p)
         }
         try stage.finish()

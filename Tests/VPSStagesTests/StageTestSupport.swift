@@ -1,9 +1,8 @@
 import VPSCore
-import VPSDetection
 import VPSFormats
+import VPSPanoptic
 import VPSPipeline
 import VPSStages
-import VPSTensor
 
 /// Builds one stage of the standard table from settings, as a pipeline file
 /// would: the registry's own checks of the name and the setting keys first.
@@ -18,12 +17,11 @@ func packet(_ index: Int, _ image: RGBImage) -> Packet {
     Packet(frame: VideoFrame(index: index, timestamp: Double(index) / 10, image: image))
 }
 
-/// A detector result with a rectangular mask covering x0..<x1, y0..<y1.
-func rectDetection(label: Int, score: Float, _ w: Int, _ h: Int, _ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int) -> VPSDetection.Detection {
-    let mask = InstanceMask(imageWidth: w, imageHeight: h, x0: x0, y0: y0, width: x1 - x0, height: y1 - y0,
-                            bits: [UInt8](repeating: 1, count: (x1 - x0) * (y1 - y0)))
-    return VPSDetection.Detection(box: VPSTensor.Box(Float(x0), Float(y0), Float(x1), Float(y1)), label: label,
-                                  score: score, mask: mask)
+/// A model's raw instance (`category` = the model label) with a rectangular
+/// mask covering x0..<x1, y0..<y1.
+func rectDetection(label: Int, score: Float, _ w: Int, _ h: Int, _ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int) -> Instance {
+    Instance(category: label, score: Double(score),
+             mask: .rectangle(frameWidth: w, frameHeight: h, x0: x0, y0: y0, x1: x1, y1: y1))
 }
 
 /// The class names of the test model: label 1 person, 2 car.

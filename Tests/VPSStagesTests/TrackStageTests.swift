@@ -1,10 +1,9 @@
 import TestSupport
 import VPSCore
-import VPSDetection
 import VPSFormats
+import VPSPanoptic
 import VPSPipeline
 import VPSStages
-import VPSTensor
 import XCTest
 
 /// The `track` stage as the pipeline builds and runs it.
@@ -12,18 +11,17 @@ final class TrackStageTests: XCTestCase {
     static let size = (w: 64, h: 48)
 
     /// A detector output: a filled square of `side` pixels at (x, y).
-    static func detection(x: Int, y: Int, side: Int, label: Int, score: Float, embedding: [Float]? = nil) -> VPSDetection.Detection {
-        let mask = InstanceMask(imageWidth: size.w, imageHeight: size.h, x0: x, y0: y, width: side, height: side,
-                                bits: [UInt8](repeating: 1, count: side * side))
-        return VPSDetection.Detection(box: VPSTensor.Box(Float(x), Float(y), Float(x + side), Float(y + side)),
-                                      label: label, score: score, mask: mask, embedding: embedding)
+    static func detection(x: Int, y: Int, side: Int, label: Int, score: Float, embedding: [Float]? = nil) -> Instance {
+        Instance(category: label, score: Double(score),
+                 mask: .rectangle(frameWidth: size.w, frameHeight: size.h, x0: x, y0: y, x1: x + side, y1: y + side),
+                 embedding: embedding)
     }
 
-    static func packet(_ index: Int, _ dets: [VPSDetection.Detection], embeddings: EmbeddingSource = .none,
+    static func packet(_ index: Int, _ dets: [Instance], embeddings: EmbeddingSource = .none,
                        motion: FlowField? = nil) -> Packet {
         var p = Packet(frame: VideoFrame(index: index, timestamp: Double(index), image: RGBImage(width: size.w, height: size.h)))
-        p[DetectionsKey.self] = FrameDetections(detections: dets, classNames: ["__background__", "a", "b"],
-                                                categories: [], labelCategories: [0, 1, 2], embeddings: embeddings)
+        p[DetectionsKey.self] = FrameDetections(modelOutput: dets, labels: LabelSet(classNames: ["__background__", "a", "b"]),
+                                                embeddings: embeddings)
         if let motion { p[MotionKey.self] = motion }
         return p
     }

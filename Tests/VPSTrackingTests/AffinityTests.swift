@@ -1,3 +1,4 @@
+import VPSCore
 import Foundation
 import XCTest
 import VPSTracking
@@ -8,7 +9,7 @@ final class AffinityTests: XCTestCase {
     /// + ln 0.8; + 2·IoU (0 for new, 0.5, 0.1); + 10·label (1 for new, same, different).
     func testAffinityTermsByHand() {
         let m = BinaryMask.rectangle(frameWidth: 8, frameHeight: 8, x0: 0, y0: 0, x1: 2, y1: 2)
-        let d = Detection(category: 4, score: 0.8, mask: m, embedding: [1, 0])
+        let d = Instance(category: 4, score: 0.8, mask: m, embedding: [1, 0])
         let refs = [AffinityReference(category: 4, embedding: [1, 0]), AffinityReference(category: 5, embedding: [0, 1])]
         let a = Affinity.matrix([d], refs, iou: [0.5, 0.1], config: TrackerConfig())
         XCTAssertEqual(a.count, 3)
@@ -17,7 +18,7 @@ final class AffinityTests: XCTestCase {
         XCTAssertEqual(a[2], -10.071774148751288, accuracy: 1e-12)
         // a detection without an embedding: every logit is 0 (new_object_logit too),
         // so the softmax is uniform over the 3 columns
-        let u = Affinity.matrix([Detection(category: 4, score: 1, mask: m)], refs, iou: [0, 0], config: TrackerConfig())
+        let u = Affinity.matrix([Instance(category: 4, score: 1, mask: m)], refs, iou: [0, 0], config: TrackerConfig())
         XCTAssertEqual(u[0], -log(3) + 10, accuracy: 1e-12)
         XCTAssertEqual(u[1], -log(3) + 10, accuracy: 1e-12)
         XCTAssertEqual(u[2], -log(3), accuracy: 1e-12)

@@ -20,9 +20,9 @@ enum Scene {
     /// Detections of the squares listed in front-to-back order: each keeps
     /// only its pixels not covered by a square before it, and one with fewer
     /// than `minArea` visible pixels is not detected.
-    static func detections(_ frontToBack: [Square], minArea: Int = 8) -> [Detection] {
+    static func detections(_ frontToBack: [Square], minArea: Int = 8) -> [Instance] {
         var covered = [UInt8](repeating: 0, count: width * height)
-        var out: [Detection] = []
+        var out: [Instance] = []
         for s in frontToBack {
             var bits = [UInt8](repeating: 0, count: width * height)
             for y in max(0, s.y)..<min(height, s.y + s.size) {
@@ -32,7 +32,7 @@ enum Scene {
                 }
             }
             let m = BinaryMask(rowMajor: bits, frameWidth: width, frameHeight: height)
-            if m.area >= minArea { out.append(Detection(category: s.category, score: s.score, mask: m, embedding: s.embedding)) }
+            if m.area >= minArea { out.append(Instance(category: s.category, score: s.score, mask: m, embedding: s.embedding)) }
         }
         return out
     }

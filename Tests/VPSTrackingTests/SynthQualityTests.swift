@@ -4,6 +4,7 @@ import VPSCore
 import VPSEval
 import VPSFormats
 import VPSMotion
+import VPSPanoptic
 import VPSSynth
 import VPSTracking
 
@@ -25,7 +26,7 @@ final class SynthQualityTests: XCTestCase {
 
     struct Clip {
         var truth: [PanopticFrame]
-        var detections: [[Detection]]
+        var detections: [[Instance]]
         var flows: [FlowField?]
     }
 
@@ -45,7 +46,7 @@ final class SynthQualityTests: XCTestCase {
                 truth.index = clip.truth.count
                 clip.flows.append(previous.map { try! estimator.flow(from: image, to: $0) })
                 previous = image
-                var dets: [Detection] = []
+                var dets: [Instance] = []
                 for s in truth.segments where things.contains(s.categoryId) && s.area >= minArea {
                     let drop = rng.uniform(0, 1) < dropRate
                     let mask = BinaryMask(ids: truth.ids, frameWidth: width, frameHeight: height, id: s.id, box: s.bbox)
@@ -55,7 +56,7 @@ final class SynthQualityTests: XCTestCase {
                     let box = Box(x1: b.x1 + j(), y1: b.y1 + j(), x2: b.x2 + j(), y2: b.y2 + j())
                     let score = rng.uniform(0.6, 1)
                     if drop || mask.isEmpty { continue }
-                    dets.append(Detection(category: s.categoryId, score: score, box: box, mask: mask,
+                    dets.append(Instance(category: s.categoryId, score: score, box: box, mask: mask,
                                           embedding: embeddings ? AppearanceEmbedding.compute(image: image, mask: mask) : nil))
                 }
                 // detector order: by score, as Mask R-CNN returns them
@@ -91,7 +92,9 @@ final class SynthQualityTests: XCTestCase {
                 seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 frames += 1
                 reported += r.filter { $0.trackId != nil }.count
-                let pred = TrackedFrame.panoptic(index: t, width: Self.width, height: Self.height, detections: d, tracked: r)
+                var ids = [Int?](repeating: nil, count: d.count)
+                for x in r { ids[x.detection] = x.trackId }
+                let pred = PanopticFusion().fuse(index: t, width: Self.width, height: Self.height, instances: d, trackIds: ids)
                 acc.add(try FrameOverlap(gt: clip.truth[t], pred: pred, categories: SynthLabels.categories))
             }
         }

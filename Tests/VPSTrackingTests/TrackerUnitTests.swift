@@ -10,7 +10,7 @@ final class TrackerUnitTests: XCTestCase {
     /// warped masks overlap their own detections exactly.
     func testMotionCompensationResolvesFastMotion() throws {
         let e = Scene.embedding(0)
-        func frame(_ t: Int) -> ([Detection], FlowField) {
+        func frame(_ t: Int) -> ([Instance], FlowField) {
             let a = Square(category: 4, x: 10 + 8 * t, y: 10, size: 10, embedding: e)
             let b = Square(category: 4, x: 22 + 8 * t, y: 10, size: 10, embedding: e)
             return (Scene.detections([a, b]), Scene.flow([(a, (8, 0)), (b, (8, 0))]))
@@ -172,27 +172,12 @@ final class TrackerUnitTests: XCTestCase {
         var tr = try HungarianTracker()
         let a = Square(category: 4, x: 5, y: 5, size: 8, embedding: Scene.embedding(0))
         _ = try tr.update(Scene.detections([a]), flow: nil)
-        let other = Detection(category: 4, score: 0.9, mask: .rectangle(frameWidth: 50, frameHeight: 40, x0: 0, y0: 0, x1: 4, y1: 4))
+        let other = Instance(category: 4, score: 0.9, mask: .rectangle(frameWidth: 50, frameHeight: 40, x0: 0, y0: 0, x1: 4, y1: 4))
         XCTAssertThrowsError(try tr.update([other], flow: nil)) { XCTAssertTrue("\($0)".contains("50x40"), "\($0)") }
         var nan = Scene.detections([a])[0]
         nan.score = .nan
         XCTAssertThrowsError(try tr.update([nan], flow: nil))
         XCTAssertThrowsError(try tr.update(Scene.detections([a]), flow: FlowField(width: 10, height: 10)))
         XCTAssertEqual(TrackerConfig.settingKeys.count, 12)
-    }
-
-    /// The panoptic frame: ID'd detections only, the higher score on top.
-    func testPanopticOutput() {
-        let lo = Detection(category: 4, score: 0.5, mask: .rectangle(frameWidth: 20, frameHeight: 10, x0: 0, y0: 0, x1: 10, y1: 10))
-        let hi = Detection(category: 5, score: 0.9, mask: .rectangle(frameWidth: 20, frameHeight: 10, x0: 5, y0: 0, x1: 15, y1: 10))
-        let none = Detection(category: 6, score: 1, mask: .rectangle(frameWidth: 20, frameHeight: 10, x0: 15, y0: 0, x1: 20, y1: 10))
-        let f = TrackedFrame.panoptic(index: 3, width: 20, height: 10, detections: [lo, hi, none],
-                                      tracked: [.init(detection: 0, trackId: 7), .init(detection: 1, trackId: 1000), .init(detection: 2, trackId: nil)])
-        XCTAssertEqual(f.segments.map(\.id), [5001, 4007])
-        XCTAssertEqual(f.segments.map(\.trackId), [1000, 7])
-        XCTAssertEqual(f.segments.map(\.area), [100, 50])
-        XCTAssertEqual(f.ids[4], 4007)
-        XCTAssertEqual(f.ids[5], 5001)
-        XCTAssertEqual(f.ids[19], 0)
     }
 }

@@ -27,10 +27,4 @@ public struct Box: Equatable, Hashable, Sendable, Codable {
 
     /// The box moved by (dx, dy) pixels.
     public func offsetBy(dx: Double, dy: Double) -> Box { Box(x1: x1 + dx, y1: y1 + dy, x2: x2 + dx, y2: y2 + dy) }
-
-    /// COCO `[x, y, width, height]`, rounded to whole pixels.
-    public var xywh: [Int] {
-        let a = Int(x1.rounded(.down)), b = Int(y1.rounded(.down))
-        return [a, b, Int(x2.rounded(.up)) - a, Int(y2.rounded(.up)) - b]
-    }
 }

@@ -1,3 +1,4 @@
+import VPSCore
 import VPSFormats
 
 /// Fuses a frame's tracked instances and its stuff labelling into one
@@ -19,7 +20,7 @@ import VPSFormats
 ///    claims its still-void pixels, but only if there are at least
 ///    `stuffAreaThreshold` of them; everything left is void (0).
 ///
-/// Ids: a thing is `TrackedFrame.segmentId(category:trackId:)`
+/// Ids: a thing is `segmentId(category:trackId:)`
 /// (category·1000 + instance) with `Segment.trackId` = the track ID and its
 /// score kept; stuff is category·1000 with score 1. Segments come in paint
 /// order (things by score, then stuff by category), with areas and tight
@@ -42,23 +43,11 @@ public struct PanopticFusion: Equatable, Sendable {
         self.scoreThreshold = scoreThreshold
     }
 
-    /// One tracked instance of the frame.
-    public struct Instance: Equatable, Sendable {
-        /// Category id (`Category.id`), 1…4294966.
-        public var category: Int
-        /// The persistent track ID, from 1.
-        public var trackId: Int
-        /// Detector confidence in 0…1.
-        public var score: Double
-        /// The mask, in the frame being fused.
-        public var mask: BinaryMask
-
-        public init(category: Int, trackId: Int, score: Double, mask: BinaryMask) {
-            self.category = category
-            self.trackId = trackId
-            self.score = score
-            self.mask = mask
-        }
+    /// The panoptic segment id of track `trackId` (from 1) of `category`:
+    /// `category · 1000 + instance`, the instance counting 1…999 and wrapping
+    /// after 999 tracks of a class (`Segment.trackId` keeps the full ID).
+    public static func segmentId(category: Int, trackId: Int) -> Int {
+        category * 1000 + (trackId - 1) % 999 + 1
     }
 
     /// The panoptic frame of `instances` over `stuff`.
@@ -66,31 +55,34 @@ public struct PanopticFusion: Equatable, Sendable {
     /// - Parameters:
     ///   - index: the frame's position in its video (`PanopticFrame.index`).
     ///   - width, height: the frame size in pixels; every mask must be of this frame.
-    ///   - instances: the frame's tracked instances, in detector order (ties keep it).
+    ///   - instances: the frame's instances (category ids), in detector order (ties keep it).
+    ///   - trackIds: one per instance, the track ID (from 1); an instance
+    ///     without one, or without a mask, is not an object of the output.
     ///   - stuff: stuff category ids per pixel, `stuff[y * width + x]`, 0 for
     ///     'things' or nothing; nil when the model has no semantic head.
-    public func fuse(index: Int, width: Int, height: Int, instances: [Instance], stuff: [Int32]? = nil) -> PanopticFrame {
+    public func fuse(index: Int, width: Int, height: Int, instances: [Instance], trackIds: [Int?],
+                     stuff: [Int32]? = nil) -> PanopticFrame {
+        precondition(trackIds.count == instances.count, "\(trackIds.count) track IDs for \(instances.count) instances")
         precondition(stuff == nil || stuff!.count == width * height, "stuff map does not match \(width)x\(height)")
         var ids = [Int32](repeating: 0, count: width * height)
         var segments: [Segment] = []
         var used = Set<Int>()
         // A stable descending sort: the index breaks ties.
-        let order = instances.indices.sorted {
+        let order = instances.indices.filter { trackIds[$0] != nil && instances[$0].mask != nil }.sorted {
             instances[$0].score != instances[$1].score ? instances[$0].score > instances[$1].score : $0 < $1
         }
         for k in order {
-            let inst = instances[k]
+            let inst = instances[k], trackId = trackIds[k]!, m = inst.mask!
             if inst.score < scoreThreshold { break }
-            let m = inst.mask
             precondition(m.frameWidth == width && m.frameHeight == height,
                          "mask of a \(m.frameWidth)x\(m.frameHeight) frame fused into \(width)x\(height)")
             if m.isEmpty { continue }
             let taken = Self.takenArea(m, ids, width)
             if Double(taken) / Double(m.area) > overlapThreshold { continue }
-            let sid = Self.freeId(category: inst.category, trackId: inst.trackId, used: used)
+            let sid = Self.freeId(category: inst.category, trackId: trackId, used: used)
             used.insert(sid)
             Self.paint(m, Int32(sid), &ids, width)
-            segments.append(Segment(id: sid, categoryId: inst.category, trackId: inst.trackId, score: inst.score))
+            segments.append(Segment(id: sid, categoryId: inst.category, trackId: trackId, score: inst.score))
         }
         if let stuff {
             segments += Self.addStuff(stuff, &ids, minimumArea: stuffAreaThreshold)
@@ -130,7 +122,7 @@ public struct PanopticFusion: Equatable, Sendable {
     /// The track's segment id; when another track of the class took it in
     /// this frame (IDs 999 apart), the next free instance number.
     static func freeId(category: Int, trackId: Int, used: Set<Int>) -> Int {
-        var sid = TrackedFrame.segmentId(category: category, trackId: trackId)
+        var sid = segmentId(category: category, trackId: trackId)
         var tries = 0
         while used.contains(sid), tries < 999 {
             sid = category * 1000 + sid % 1000 % 999 + 1

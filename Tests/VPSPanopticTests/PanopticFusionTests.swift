@@ -1,11 +1,15 @@
 import Foundation
 import VPSFormats
-import VPSTracking
+import VPSCore
+import VPSPanoptic
 import XCTest
 import TestSupport
 
 final class PanopticFusionTests: XCTestCase {
-    typealias Instance = PanopticFusion.Instance
+    /// An instance with its track ID, as the fixtures list them.
+    struct TrackedInstance {
+        var category: Int, trackId: Int, score: Double, mask: BinaryMask
+    }
 
     static func rect(_ w: Int, _ h: Int, _ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int) -> BinaryMask {
         .rectangle(frameWidth: w, frameHeight: h, x0: x0, y0: y0, x1: x1, y1: y1)
@@ -27,7 +31,7 @@ final class PanopticFusionTests: XCTestCase {
             let w = c["width"] as! Int, h = c["height"] as! Int
             let raw = c["instances"] as! [[String: Any]]
             let instances = raw.map { i in
-                Instance(category: i["category"] as! Int, trackId: i["track_id"] as! Int, score: i["score"] as! Double,
+                TrackedInstance(category: i["category"] as! Int, trackId: i["track_id"] as! Int, score: i["score"] as! Double,
                          mask: BinaryMask(rowMajor: Self.binaryRuns(i["runs"] as! [Int], count: w * h), frameWidth: w, frameHeight: h))
             }
             let stuffMap = (c["stuff"] as? [Int]).map { Self.valueRuns($0) }
@@ -42,7 +46,7 @@ final class PanopticFusionTests: XCTestCase {
             for s in c["segments"] as! [[String: Any]] {
                 let cat = s["category_id"] as! Int
                 let inst = s["instance"] as? Int
-                let id = inst.map { TrackedFrame.segmentId(category: cat, trackId: instances[$0].trackId) } ?? cat * 1000
+                let id = inst.map { PanopticFusion.segmentId(category: cat, trackId: instances[$0].trackId) } ?? cat * 1000
                 ours[Int32(s["id"] as! Int)] = Int32(id)
                 expected.append((id, cat, s["area"] as! Int, inst))
             }
@@ -84,7 +88,7 @@ final class PanopticFusionTests: XCTestCase {
     /// Without a stuff map: things and void only.
     func testWithoutStuffThingsAndVoid() {
         let f = PanopticFusion().fuse(index: 0, width: 10, height: 10, instances: [
-            Instance(category: 2, trackId: 4, score: 0.9, mask: Self.rect(10, 10, 0, 0, 3, 3)),
+            TrackedInstance(category: 2, trackId: 4, score: 0.9, mask: Self.rect(10, 10, 0, 0, 3, 3)),
         ])
         XCTAssertEqual(f.segments, [Segment(id: 2004, categoryId: 2, trackId: 4, score: 0.9, area: 9, bbox: [0, 0, 3, 3])])
         XCTAssertEqual(f.ids.filter { $0 == 0 }.count, 91)
@@ -93,8 +97,8 @@ final class PanopticFusionTests: XCTestCase {
     /// Every instance below the score threshold and no stuff: all void.
     func testAllBelowThresholdIsVoid() {
         let f = PanopticFusion(scoreThreshold: 0.6).fuse(index: 0, width: 8, height: 6, instances: [
-            Instance(category: 1, trackId: 1, score: 0.59, mask: Self.rect(8, 6, 0, 0, 8, 6)),
-            Instance(category: 1, trackId: 2, score: 0.1, mask: Self.rect(8, 6, 2, 2, 4, 4)),
+            TrackedInstance(category: 1, trackId: 1, score: 0.59, mask: Self.rect(8, 6, 0, 0, 8, 6)),
+            TrackedInstance(category: 1, trackId: 2, score: 0.1, mask: Self.rect(8, 6, 2, 2, 4, 4)),
         ])
         XCTAssertEqual(f.segments, [])
         XCTAssertEqual(f.ids, [Int32](repeating: 0, count: 48))
@@ -104,11 +108,11 @@ final class PanopticFusionTests: XCTestCase {
     /// dropped; at exactly the threshold it keeps its free pixels. An empty
     /// mask is skipped; a score equal to the threshold counts.
     func testOverlapRuleAndEmptyMasks() {
-        let hi = Instance(category: 1, trackId: 1, score: 0.9, mask: Self.rect(10, 4, 0, 0, 4, 4))
-        let half = Instance(category: 1, trackId: 2, score: 0.8, mask: Self.rect(10, 4, 2, 0, 6, 4))  // 8 of 16 covered
-        let most = Instance(category: 1, trackId: 3, score: 0.7, mask: Self.rect(10, 4, 1, 0, 6, 4))  // 20 of 20 covered
-        let empty = Instance(category: 1, trackId: 4, score: 0.95, mask: Self.rect(10, 4, 0, 0, 0, 0))
-        let edge = Instance(category: 1, trackId: 5, score: 0.5, mask: Self.rect(10, 4, 8, 0, 10, 4))
+        let hi = TrackedInstance(category: 1, trackId: 1, score: 0.9, mask: Self.rect(10, 4, 0, 0, 4, 4))
+        let half = TrackedInstance(category: 1, trackId: 2, score: 0.8, mask: Self.rect(10, 4, 2, 0, 6, 4))  // 8 of 16 covered
+        let most = TrackedInstance(category: 1, trackId: 3, score: 0.7, mask: Self.rect(10, 4, 1, 0, 6, 4))  // 20 of 20 covered
+        let empty = TrackedInstance(category: 1, trackId: 4, score: 0.95, mask: Self.rect(10, 4, 0, 0, 0, 0))
+        let edge = TrackedInstance(category: 1, trackId: 5, score: 0.5, mask: Self.rect(10, 4, 8, 0, 10, 4))
         let f = PanopticFusion().fuse(index: 0, width: 10, height: 4, instances: [most, half, hi, empty, edge])
         XCTAssertEqual(f.segments.map(\.id), [1001, 1002, 1005])
         XCTAssertEqual(f.segments.map(\.area), [16, 8, 8])
@@ -119,8 +123,8 @@ final class PanopticFusionTests: XCTestCase {
 
     /// Equal scores keep their input order: the earlier instance wins the overlap.
     func testTiesKeepInputOrder() {
-        let a = Instance(category: 3, trackId: 7, score: 0.8, mask: Self.rect(6, 2, 0, 0, 4, 2))
-        let b = Instance(category: 3, trackId: 8, score: 0.8, mask: Self.rect(6, 2, 2, 0, 6, 2))
+        let a = TrackedInstance(category: 3, trackId: 7, score: 0.8, mask: Self.rect(6, 2, 0, 0, 4, 2))
+        let b = TrackedInstance(category: 3, trackId: 8, score: 0.8, mask: Self.rect(6, 2, 2, 0, 6, 2))
         XCTAssertEqual(PanopticFusion().fuse(index: 0, width: 6, height: 2, instances: [a, b]).ids[2], 3007)
         XCTAssertEqual(PanopticFusion().fuse(index: 0, width: 6, height: 2, instances: [b, a]).ids[2], 3008)
     }
@@ -132,7 +136,7 @@ final class PanopticFusionTests: XCTestCase {
         var stuff = [Int32](repeating: 51, count: 40)
         for i in 30..<36 { stuff[i] = 52 }  // 6 pixels
         for i in 36..<40 { stuff[i] = 0 }
-        let thing = Instance(category: 1, trackId: 1, score: 0.9, mask: Self.rect(10, 4, 0, 0, 2, 1))
+        let thing = TrackedInstance(category: 1, trackId: 1, score: 0.9, mask: Self.rect(10, 4, 0, 0, 2, 1))
         let f = PanopticFusion(stuffAreaThreshold: 6).fuse(index: 0, width: 10, height: 4, instances: [thing], stuff: stuff)
         XCTAssertEqual(f.segments.map(\.id), [1001, 51000, 52000])
         XCTAssertEqual(f.segments.map(\.area), [2, 28, 6])
@@ -146,10 +150,34 @@ final class PanopticFusionTests: XCTestCase {
     /// Track IDs 999 apart share an instance number; the second gets the next
     /// free one, and `Segment.trackId` keeps both IDs.
     func testWrappedTrackIdsStayDistinct() {
-        let a = Instance(category: 2, trackId: 1, score: 0.9, mask: Self.rect(8, 2, 0, 0, 4, 2))
-        let b = Instance(category: 2, trackId: 1000, score: 0.8, mask: Self.rect(8, 2, 4, 0, 8, 2))
+        let a = TrackedInstance(category: 2, trackId: 1, score: 0.9, mask: Self.rect(8, 2, 0, 0, 4, 2))
+        let b = TrackedInstance(category: 2, trackId: 1000, score: 0.8, mask: Self.rect(8, 2, 4, 0, 8, 2))
         let f = PanopticFusion().fuse(index: 0, width: 8, height: 2, instances: [a, b])
         XCTAssertEqual(f.segments.map(\.id), [2001, 2002])
         XCTAssertEqual(f.segments.map(\.trackId), [1, 1000])
+    }
+
+    /// The panoptic frame: ID'd detections only, the higher score on top.
+    func testPanopticOutput() {
+        let lo = Instance(category: 4, score: 0.5, mask: .rectangle(frameWidth: 20, frameHeight: 10, x0: 0, y0: 0, x1: 10, y1: 10))
+        let hi = Instance(category: 5, score: 0.9, mask: .rectangle(frameWidth: 20, frameHeight: 10, x0: 5, y0: 0, x1: 15, y1: 10))
+        let none = Instance(category: 6, score: 1, mask: .rectangle(frameWidth: 20, frameHeight: 10, x0: 15, y0: 0, x1: 20, y1: 10))
+        let f = PanopticFusion().fuse(index: 3, width: 20, height: 10, instances: [lo, hi, none], trackIds: [7, 1000, nil])
+        XCTAssertEqual(f.segments.map(\.id), [5001, 4007])
+        XCTAssertEqual(f.segments.map(\.trackId), [1000, 7])
+        XCTAssertEqual(f.segments.map(\.area), [100, 50])
+        XCTAssertEqual(f.ids[4], 4007)
+        XCTAssertEqual(f.ids[5], 5001)
+        XCTAssertEqual(f.ids[19], 0)
+        }
+}
+
+extension PanopticFusion {
+    /// `fuse` of instances that all have a track ID.
+    func fuse(index: Int, width: Int, height: Int, instances: [PanopticFusionTests.TrackedInstance],
+              stuff: [Int32]? = nil) -> PanopticFrame {
+        fuse(index: index, width: width, height: height,
+             instances: instances.map { Instance(category: $0.category, score: $0.score, mask: $0.mask) },
+             trackIds: instances.map(\.trackId), stuff: stuff)
     }
 }

@@ -1,5 +1,3 @@
-import VPSCore
-
 /// A binary instance mask stored as its tight crop of the frame.
 ///
 /// Layout: `bits[(y - y0) * width + (x - x0)]` is 1 when frame pixel (x, y)
@@ -92,14 +90,6 @@ public struct BinaryMask: Equatable, Sendable {
     /// The tight box of the mask in continuous pixel coordinates: pixel (x, y)
     /// covers [x, x + 1) × [y, y + 1), so a one-pixel mask has a box of area 1.
     public var box: Box { Box(x1: Double(x0), y1: Double(y0), x2: Double(x0 + width), y2: Double(y0 + height)) }
-
-    /// Mean position of the foreground pixels (pixel centres at x + 0.5, y + 0.5).
-    public var centroid: (x: Double, y: Double) {
-        guard area > 0 else { return (0, 0) }
-        var sx = 0, sy = 0
-        for y in 0..<height { for x in 0..<width where bits[y * width + x] != 0 { sx += x; sy += y } }
-        return (Double(x0) + Double(sx) / Double(area) + 0.5, Double(y0) + Double(sy) / Double(area) + 0.5)
-    }
 
     /// Pixels in both masks (same frame size); visits only the crops' overlap.
     public func intersectionArea(_ o: BinaryMask) -> Int {
