@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "VPSPipelineTests", dependencies: ["VPSPipeline", "TestSupport"]),
         .testTarget(name: "VPSTensorTests", dependencies: ["VPSTensor", "TestSupport"]),
         .testTarget(name: "VPSCheckpointTests", dependencies: ["VPSCheckpoint", "VPSDetection", "TestSupport"]),
-        .testTarget(name: "VPSDetectionTests", dependencies: ["VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSCore", "VPSVideo", "TestSupport"]),
+        .testTarget(name: "VPSDetectionTests", dependencies: ["VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSCore", "VPSMotion", "VPSVideo", "TestSupport"]),
         .testTarget(name: "VPSCommandsTests", dependencies: ["vps", "VPSCommands", "VPSStages", "VPSVideo", "TestSupport", "VPSDetection", "VPSCheckpoint", "VPSFormats", "VPSTracking", "VPSSynth", "VPSEval", "VPSStitch", "VPSPanoptic"]),
         .testTarget(name: "VPSStagesTests", dependencies: ["VPSStages", "VPSVideo", "VPSPipeline", "VPSFormats", "VPSTracking", "VPSPanoptic", "VPSDetection", "VPSTensor", "VPSCheckpoint", "VPSMotion", "VPSCore", "TestSupport"]),
         .testTarget(name: "VPSFormatsTests", dependencies: ["VPSFormats", "VPSVideo", "TestSupport"]),

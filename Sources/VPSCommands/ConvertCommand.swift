@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import VPSCore
-import VPSEval
 import VPSFormats
 import VPSVideo
 
@@ -39,7 +38,7 @@ struct ConvertCommand: ParsableCommand {
             for k in v.frames.indices { try writer.write(try v.frame(k, png: png)) }
         } else {
             try InputFile.validate(input)
-            let records = try EvalSession.readInstances(input)
+            let records = try InstanceReader.read(input)
             var cats: [VPSFormats.Category]
             if let c = categories {
                 cats = try PanopticVideo(directory: URL(fileURLWithPath: c).deletingLastPathComponent().path).categories

@@ -40,20 +40,20 @@ struct WeightsInspectCommand: ParsableCommand {
     func run() throws {
         let file = try DefaultModel.resolve(self.file)
         try InputFile.validate(file)
+        let format = CheckpointFormats.format(of: file)
         let dict: StateDict
-        do { dict = try ModelCheckpoint.readStateDict(path: file) } catch let e as CheckpointError {
+        do { dict = try format.readWeights(path: file) } catch let e as CheckpointError {
             throw VPSError.unreadableInput(path: file, reason: e.reason)
         }
         var config: MaskRCNNConfig?
         var configError: String?
-        if let text = dict.metadata[ModelCheckpoint.configKey] {
-            do { config = try MaskRCNNConfig.decode(json: text) } catch { configError = "\(error)" }
-        }
+        do {
+            if case .carried(let c) = try format.config(of: dict, path: file) { config = c }
+        } catch { configError = "\(error)" }
         var dtypes: [String: Int] = [:]
         for t in dict.tensors.values { dtypes[t.dtype.rawValue, default: 0] += 1 }
-        let lower = file.lowercased()
         let report = Report(
-            path: file, format: lower.hasSuffix(".pth") || lower.hasSuffix(".pt") ? "torch.save (zip)" : "safetensors",
+            path: file, format: format.name,
             tensorCount: dict.tensors.count, parameterCount: dict.parameterCount, dtypes: dtypes,
             metadataKeys: dict.metadata.keys.sorted(), config: config, configError: configError,
             tensors: dict.names.map { TensorInfo(name: $0, shape: dict.tensors[$0]!.shape, dtype: dict.tensors[$0]!.dtype.rawValue) })
