@@ -13,7 +13,9 @@ struct BenchPipelineCommand: ParsableCommand {
         abstract: "Benchmark a pipeline stage by stage (default: vps annotate's, on vtest.avi).",
         discussion: """
         Reports each stage's busy time and throughput alone, the end-to-end rate, the slowest stage and \
-        end-to-end/slowest (how well the stages overlap), and peak RSS. Without --weights the pipeline runs \
+        end-to-end/slowest (how well the stages overlap), and peak RSS. With --pipeline given several times \
+        (e.g. default, per-frame, fast) the pipelines run one after the other on the same frames, and each \
+        one's end-to-end rate is also given as a ratio to the first's. Without --weights the pipeline runs \
         the seeded R50-FPN of the parity fixture (untrained weights: the \
         number of detections, and so the tracking and drawing work, is not that of a trained model). \
         Outputs go to a temporary folder that is removed.
@@ -22,8 +24,8 @@ struct BenchPipelineCommand: ParsableCommand {
     @Argument(help: "Input video (default: OpenCV's vtest.avi from opencv-doc).")
     var input: String = "/usr/share/doc/opencv-doc/examples/data/vtest.avi"
 
-    @Option(help: "Pipeline: a YAML file or a built-in name (default, per-frame, flow, segment).")
-    var pipeline: String = "default"
+    @Option(help: "Pipeline: a YAML file or a built-in name (default, per-frame, fast, flow, segment); repeat to compare.")
+    var pipeline: [String] = []
 
     @Option(help: "Checkpoint (.safetensors or .pth); default: the seeded model of --model.")
     var weights: String?
@@ -53,6 +55,24 @@ struct BenchPipelineCommand: ParsableCommand {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("vps-bench-\(getpid())").path
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let names = pipeline.isEmpty ? ["default"] : pipeline
+        let reports = try names.map { try measure($0, scratch: scratch) }
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let data = reports.count == 1 ? try enc.encode(reports[0]) : try enc.encode(reports)
+            print(String(decoding: data, as: UTF8.self))
+        } else if reports.count > 1 {
+            print("end to end, same frames, one after the other:")
+            for r in reports {
+                print(String(format: "  %-12@ %7.2f fps  %5.2f× %@", r.pipeline as NSString, r.fps, r.fps / reports[0].fps,
+                             reports[0].pipeline as NSString))
+            }
+        }
+    }
+
+    /// Runs one pipeline and prints its table (unless --json).
+    func measure(_ pipeline: String, scratch: String) throws -> Report {
         var spec = try PipelineLoader.load(named: pipeline)
         var seeded: MaskRCNN?
         if spec.stages.contains(where: { $0.name == "features" }) {
@@ -74,14 +94,11 @@ struct BenchPipelineCommand: ParsableCommand {
                             slowestStage: slowest?.name, endToEndOverSlowest: slowest.map { r.fps / $0.throughput },
                             peakRSSMegabytes: Double(PeakMemory.residentKilobytes) / 1024,
                             stages: r.stages.map { Stage(name: $0.name, frames: $0.frames, busySeconds: $0.busySeconds, fps: $0.throughput) })
-        if json {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try enc.encode(report), as: UTF8.self))
-        } else {
+        if !json {
             print("pipeline \(pipeline) on \(input), \(r.frames) frames")
             print(Profile.table(r), terminator: "")
         }
+        return report
     }
 
 }

@@ -29,19 +29,12 @@ public enum FeatureWarp {
     /// then sampled bilinearly at cell + flow (`BackwardWarp.bilinear`, the
     /// position clamped to the grid). A sample point outside the frame's
     /// pixel centres, [0, flow.width − 1]×[0, flow.height − 1] in frame
-    /// pixels, is invalid: its output is zero and `valid` says 0.
-    public static func warp(_ features: Tensor, stride: Int, by flow: FlowField) -> Result {
+    /// pixels, is invalid: `valid` says 0, and its output is zero, or with
+    /// `clampInvalid` the sample at the clamped position (the border replicated).
+    public static func warp(_ features: Tensor, stride: Int, by flow: FlowField, clampInvalid: Bool = false) -> Result {
         precondition(features.shape.count == 4 && features.n == 1, "FeatureWarp takes one [1, C, H, W] feature map")
-        let C = features.c, H = features.h, W = features.w
-        // Layout as groups of contiguous lanes: element (c, y, x) is at
-        // group · groupStride + (y·W + x) · pixelStride + lane.
-        let groups: Int, groupStride: Int, pixelStride: Int, lanes: Int
-        switch features.layout {
-        case .nchw: (groups, groupStride, pixelStride, lanes) = (C, H * W, 1, 1)
-        case .nhwc: (groups, groupStride, pixelStride, lanes) = (1, 0, C, C)
-        case .blocked8: (groups, groupStride, pixelStride, lanes) = ((C + 7) / 8, H * W * 8, 8, 8)
-        case .matrix: preconditionFailure("FeatureWarp takes a 4-D feature map, not a matrix")
-        }
+        let H = features.h, W = features.w
+        let (groups, groupStride, pixelStride, lanes) = features.lanes
         let out = Tensor(shape: features.shape, layout: features.layout)
         var valid = [UInt8](repeating: 0, count: H * W)
         let level = flow.atStride(stride, width: W, height: H)
@@ -54,8 +47,9 @@ public enum FeatureWarp {
                 for x in 0..<W {
                     let p = y * W + x
                     let sx = Float(x) + f[2 * p], sy = Float(y) + f[2 * p + 1]
-                    guard BackwardWarp.contains(sx, sy, x0: lo, y0: lo, x1: hiX, y1: hiY) else { continue }
-                    valid[p] = 1
+                    let inside = BackwardWarp.contains(sx, sy, x0: lo, y0: lo, x1: hiX, y1: hiY)
+                    guard inside || clampInvalid else { continue }
+                    valid[p] = inside ? 1 : 0
                     let t = BackwardWarp.bilinear(sx, sy, width: W, height: H)
                     let a = (t.y0 * W + t.x0) * pixelStride, b = (t.y0 * W + t.x1) * pixelStride
                     let c = (t.y1 * W + t.x0) * pixelStride, d = (t.y1 * W + t.x1) * pixelStride

@@ -23,6 +23,9 @@ public struct FrameDetections: Sendable {
     public var stuff: LabelMap?
     /// What `Instance.embedding` holds.
     public var embeddings: EmbeddingSource
+    /// Whether these detections were carried from an earlier frame by the
+    /// motion map instead of computed (a key-frame pipeline's `propagate`).
+    public var propagated = false
 
     /// A model's output in its label set: instances of placeholder labels
     /// dropped, labels replaced by category ids, semantic classes by stuff

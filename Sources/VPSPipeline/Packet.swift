@@ -26,6 +26,8 @@ public struct Packet: @unchecked Sendable {
     private var slots: [ObjectIdentifier: Any] = [:]
     /// Names of the keys that are explicit gaps in this frame.
     public private(set) var gaps: Set<String> = []
+    /// Names of the keys that hold a value.
+    private var present: Set<String> = []
 
     public init(frame: VideoFrame) {
         self.frame = frame
@@ -37,7 +39,12 @@ public struct Packet: @unchecked Sendable {
         get { slots[ObjectIdentifier(key)] as? K.Value }
         set {
             slots[ObjectIdentifier(key)] = newValue
-            if newValue != nil { gaps.remove(K.name) }
+            if newValue != nil {
+                gaps.remove(K.name)
+                present.insert(K.name)
+            } else {
+                present.remove(K.name)
+            }
         }
     }
 
@@ -53,11 +60,13 @@ public struct Packet: @unchecked Sendable {
     /// Marks `key` as not computed for this frame (its value, if any, is dropped).
     public mutating func markGap<K: PacketKey>(_ key: K.Type) {
         slots[ObjectIdentifier(key)] = nil
+        present.remove(K.name)
         gaps.insert(K.name)
     }
 
-    /// Marks the keys named `names` as gaps (what a skipped stage would have provided).
-    mutating func markGaps(named names: [String]) { gaps.formUnion(names) }
+    /// Marks the keys named `names` that hold no value as gaps (what a
+    /// skipped stage would have provided and did not fill in `processGap`).
+    mutating func markGaps(named names: [String]) { gaps.formUnion(names.filter { !present.contains($0) }) }
 
     /// Whether `key` is an explicit gap in this frame.
     public func isGap<K: PacketKey>(_ key: K.Type) -> Bool { gaps.contains(K.name) }

@@ -19,7 +19,8 @@ public protocol Stage: AnyObject {
     func process(_ packet: inout Packet) throws
     /// Called instead of `process` for a frame in which a required key is an
     /// explicit gap (`missing` names them). By default it does nothing; a sink
-    /// that must see every frame (the encoder) handles the frame here.
+    /// that must see every frame (the encoder) handles the frame here, and a
+    /// stage that can fill the gap (propagation) sets what it provides.
     func processGap(_ packet: inout Packet, missing: [String]) throws
     /// Called once after the last packet when the run ends normally or is
     /// interrupted (SIGINT): flush and close outputs here.
@@ -35,7 +36,7 @@ extension Stage {
 
     /// Runs the stage on one packet by the gap rule: `process`, unless a
     /// required key is an explicit gap; then `processGap`, and every key the
-    /// stage provides becomes a gap. Both runners call this, so every stage
+    /// stage provides that `processGap` did not set becomes a gap. Both runners call this, so every stage
     /// treats gaps alike.
     public func handle(_ packet: inout Packet) throws {
         let missing = requires.filter { packet.gaps.contains($0) }

@@ -1,5 +1,6 @@
 import VPSCore
 import VPSDetection
+import VPSMotion
 import VPSPipeline
 
 /// One frame's backbone features and the model that computed them, so that
@@ -29,34 +30,81 @@ public enum FeaturesModel: BuildResourceKey {
 }
 
 /// The `features` stage: the first half of Mask R-CNN, transform (resize,
-/// normalise, pad), ResNet body and FPN, for every frame.
+/// normalise, pad), ResNet body and FPN, on every frame, or on key frames
+/// only (see `KeyFrameSchedule`; then it also needs the motion map).
 ///
 /// The checkpoint is loaded and checked when the pipeline is built, so a
 /// missing or mismatched checkpoint fails before the first frame.
 public final class FeaturesStage: Stage {
     public let name = "features"
-    public let requires = [FrameKey.name]
+    public let requires: [String]
     public let provides = [FeaturesKey.name]
     public let model: MaskRCNN
+    public let schedule: KeyFrameSchedule
+    private var state: KeyFrameState?
+    /// Frames whose backbone ran, so far.
+    public private(set) var keyFrames = 0
 
-    public init(model: MaskRCNN) {
+    public init(model: MaskRCNN, schedule: KeyFrameSchedule = KeyFrameSchedule()) {
         self.model = model
+        self.schedule = schedule
+        requires = schedule.everyFrame ? [FrameKey.name] : [FrameKey.name, MotionKey.name]
     }
 
     public func process(_ packet: inout Packet) throws {
-        packet[FeaturesKey.self] = FrameFeatures(model: model, maps: model.features(packet.frame.image))
+        let image = packet.frame.image
+        if let state, !schedule.everyFrame, state.age + 1 < schedule.interval {
+            let composed = state.composing(try packet.require(MotionKey.self))
+            let motion = composed.meanMagnitude * Double(image.width) / Double(max(1, state.key.resizedSize.w))
+            let tooFar = (schedule.maxMotion > 0 && motion > schedule.maxMotion)
+                || (schedule.maxOutside > 0 && composed.outsideShare > schedule.maxOutside)
+            if !tooFar {
+                self.state!.age += 1
+                self.state!.composed = composed
+                switch schedule.propagate {
+                case .masks: packet.markGap(FeaturesKey.self)
+                case .features:
+                    var carried = state.key.carried(by: composed)
+                    carried.timings = ModelTimings()
+                    packet[FeaturesKey.self] = FrameFeatures(model: model, maps: carried)
+                }
+                return
+            }
+        }
+        let maps = model.features(image)
+        keyFrames += 1
+        if !schedule.everyFrame { state = KeyFrameState(key: maps) }
+        packet[FeaturesKey.self] = FrameFeatures(model: model, maps: maps)
     }
 
     static let definition = StageDefinition(
-        name: "features", summary: "ResNet-FPN backbone features (loads the model checkpoint)",
-        keys: ["weights", "model_config"],
+        name: "features", summary: "ResNet-FPN backbone features (loads the model checkpoint); on key frames only with interval > 1",
+        keys: ["weights", "model_config", "interval", "max_motion", "max_outside", "propagate"],
         builder: .stage { settings, context in
             let weights = try settings.string("weights", default: "")
             let config = try settings.string("model_config", default: "")
-            if weights.isEmpty, let model = context[FeaturesModel.self] { return FeaturesStage(model: model) }
+            let schedule = try keyFrames(from: settings)
+            if weights.isEmpty, let model = context[FeaturesModel.self] { return FeaturesStage(model: model, schedule: schedule) }
             guard !weights.isEmpty else {
                 throw VPSError.invalidArgument("this model needs weights: pass --weights FILE (.safetensors or torchvision .pth)")
             }
-            return FeaturesStage(model: try MaskRCNN.load(path: weights, configFile: config.isEmpty ? nil : config))
+            return FeaturesStage(model: try MaskRCNN.load(path: weights, configFile: config.isEmpty ? nil : config), schedule: schedule)
         })
+
+    /// The key-frame settings, each checked.
+    static func keyFrames(from settings: StageSettings) throws -> KeyFrameSchedule {
+        let interval = try settings.int("interval", default: 1)
+        guard (1...1000).contains(interval) else {
+            throw VPSError.invalidPipeline("features interval must be a frame count within 1…1000 (1: every frame), got \(interval)")
+        }
+        let motion = try settings.double("max_motion", default: 0), outside = try settings.double("max_outside", default: 0)
+        guard motion >= 0, motion.isFinite else { throw VPSError.invalidPipeline("features max_motion must be ≥ 0 pixels (0: off), got \(motion)") }
+        guard (0...1).contains(outside) else { throw VPSError.invalidPipeline("features max_outside must be a share within 0…1 (0: off), got \(outside)") }
+        let name = try settings.string("propagate", default: "features")
+        guard let propagate = KeyFrameSchedule.Propagation(rawValue: name) else {
+            let valid = KeyFrameSchedule.Propagation.allCases.map(\.rawValue).joined(separator: ", ")
+            throw VPSError.invalidPipeline("features propagate '\(name)' is unknown; valid: \(valid)")
+        }
+        return KeyFrameSchedule(interval: interval, maxMotion: motion, maxOutside: outside, propagate: propagate)
+    }
 }

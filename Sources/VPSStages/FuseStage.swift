@@ -1,0 +1,66 @@
+import VPSCore
+import VPSDetection
+import VPSMotion
+import VPSPipeline
+
+/// The `fuse` stage, between `features` and `detect`: fuses each frame's
+/// feature pyramid with earlier frames' features warped by the motion map.
+///
+/// Settings: `mode` — `cosine` (`CosineFusion`: FGFA's rule with the
+/// features as embeddings; training-free, for any checkpoint) or `none` (the
+/// features pass unchanged); `temperature` (τ, default 10); `window`
+/// (frames aggregated, default 1: the previous frame only). With window k
+/// the fusion is recursive: the previous frame's features fused over k − 1
+/// frames are fused with the current ones, so every frame costs k fusions.
+/// Features from a different model or of another size are not fused.
+public final class FuseStage: Stage {
+    public enum Mode: String, CaseIterable, Sendable { case none, cosine }
+
+    public let name = "fuse"
+    public let requires = [FeaturesKey.name, MotionKey.name]
+    public let provides = [FeaturesKey.name]
+    public let mode: Mode
+    public let fusion: CosineFusion
+    public let window: Int
+    /// The previous frame's features fused over 0, 1, … window − 1 earlier frames.
+    private var previous: [FeatureMaps] = []
+    private var previousModel: ObjectIdentifier?
+
+    public init(mode: Mode, fusion: CosineFusion = CosineFusion(), window: Int = 1) {
+        self.mode = mode
+        self.fusion = fusion
+        self.window = window
+    }
+
+    public func process(_ packet: inout Packet) throws {
+        guard mode == .cosine else { return }
+        let features = try packet.require(FeaturesKey.self)
+        let current = features.maps
+        var states = [current]
+        if previousModel == ObjectIdentifier(features.model), !previous.isEmpty {
+            let size = current.resizedSize
+            let flow = try packet.require(MotionKey.self).resampled(width: size.w, height: size.h)
+            for k in 1...window where k - 1 < previous.count {
+                states.append(fusion.fuse(current, with: previous[k - 1], flow: flow))
+            }
+        }
+        previous = Array(states.prefix(window))
+        previousModel = ObjectIdentifier(features.model)
+        packet[FeaturesKey.self] = FrameFeatures(model: features.model, maps: states.last!)
+    }
+
+    static let definition = StageDefinition(
+        name: "fuse", summary: "fuse each frame's features with earlier frames' warped by the motion map (mode cosine|none)",
+        keys: ["mode", "temperature", "window"],
+        builder: .stage { settings, _ in
+            let name = try settings.string("mode", default: Mode.cosine.rawValue)
+            guard let mode = Mode(rawValue: name) else {
+                throw VPSError.invalidPipeline("fuse mode '\(name)' is unknown; valid: \(Mode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let tau = try settings.double("temperature", default: 10)
+            guard tau.isFinite, tau >= 0 else { throw VPSError.invalidPipeline("fuse temperature must be ≥ 0, got \(tau)") }
+            let window = try settings.int("window", default: 1)
+            guard (1...32).contains(window) else { throw VPSError.invalidPipeline("fuse window must be a frame count within 1…32, got \(window)") }
+            return FuseStage(mode: mode, fusion: CosineFusion(temperature: Float(tau)), window: window)
+        })
+}
