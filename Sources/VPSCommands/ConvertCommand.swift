@@ -26,7 +26,7 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         let fmt = try ExportFormat(argument: format)
-        let png = PNGCodec(read: { try ImageFile.read($0) }, write: { try ImageFile.writePNG($0, to: $1) })
+        let png = ImageFile.pngCodec
         let writer: ResultWriter
         if FileSystem.isDirectory(input) {
             let videos = try PanopticDataset.open(input)
