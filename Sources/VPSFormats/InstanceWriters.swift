@@ -37,6 +37,8 @@ public struct InstanceAnnotation: Sendable {
     public var bbox: [Double]
     /// The mask; nil when masks were not computed (no `segmentation`, area of the box).
     public var mask: RLE?
+    /// Carried from an earlier frame by the motion map, not detected (written as `"propagated": true`).
+    public var propagated = false
 
     public init(categoryId: Int, score: Double, trackId: Int?, bbox: [Double], mask: RLE?) {
         self.categoryId = categoryId
@@ -90,7 +92,9 @@ public final class COCOInstancesWriter: ResultWriter {
 
     public func write(_ frame: PanopticFrame) throws {
         let records = instanceMasks(frame, things: things, known: known).map { s, r in
-            InstanceAnnotation(categoryId: s.categoryId, score: s.score, trackId: s.trackId, bbox: s.bbox.map(Double.init), mask: r)
+            var a = InstanceAnnotation(categoryId: s.categoryId, score: s.score, trackId: s.trackId, bbox: s.bbox.map(Double.init), mask: r)
+            a.propagated = frame.propagated
+            return a
         }
         try write(frameIndex: frame.index, width: frame.width, height: frame.height, instances: records)
     }
@@ -106,7 +110,8 @@ public final class COCOInstancesWriter: ResultWriter {
             line += "{\"id\":\(nextId),\"image_id\":\(frameIndex + 1),\"category_id\":\(r.categoryId),"
             if let m = r.mask { line += "\"segmentation\":\(JSONText.rle(m))," }
             line += "\"area\":\(JSONText.number(area)),\"bbox\":[\(r.bbox.map(JSONText.number).joined(separator: ","))],"
-            line += "\"iscrowd\":0,\"score\":\(JSONText.number(r.score)),\"track_id\":\(r.trackId.map(String.init) ?? "null")}"
+            line += "\"iscrowd\":0,\"score\":\(JSONText.number(r.score)),\"track_id\":\(r.trackId.map(String.init) ?? "null")"
+            line += r.propagated ? ",\"propagated\":true}" : "}"
             try out.write(line)
             nextId += 1
         }

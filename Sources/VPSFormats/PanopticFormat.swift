@@ -132,7 +132,8 @@ public final class PanopticWriter: ResultWriter {
         let segs = f.segments.map { s in
             "{\"id\":\(s.id),\"category_id\":\(s.categoryId),\"area\":\(s.area),\"bbox\":\(JSONText.intArray(s.bbox)),\"iscrowd\":\(s.isCrowd ? 1 : 0),\"track_id\":\(s.trackId),\"score\":\(JSONText.number(s.score))}"
         }
-        return "{\"image_id\":\(f.index + 1),\"file_name\":\(JSONText.string(fileName)),\"frame_index\":\(f.index),\"segments_info\":[\(segs.joined(separator: ","))]}"
+        let propagated = f.propagated ? ",\"propagated\":true" : ""
+        return "{\"image_id\":\(f.index + 1),\"file_name\":\(JSONText.string(fileName)),\"frame_index\":\(f.index)\(propagated),\"segments_info\":[\(segs.joined(separator: ","))]}"
     }
 
     public func finish() throws {

@@ -93,6 +93,10 @@ public struct PanopticFrame: Equatable, Sendable {
     public var height: Int
     public var ids: [Int32]
     public var segments: [Segment]
+    /// Whether the frame's instances were carried from an earlier frame by
+    /// the motion map instead of detected (a key-frame pipeline); the panoptic
+    /// and COCO exports say so (`"propagated": true`).
+    public var propagated = false
 
     public init(index: Int, width: Int, height: Int, ids: [Int32], segments: [Segment]) {
         precondition(ids.count == width * height, "id map does not match \(width)x\(height)")

@@ -54,7 +54,7 @@ stages:
 # With `propagate: masks` the heads are skipped too, and the `propagate` stage
 # carries the last detections forward by the motion map instead.
 name: fast
-description: Key frames every 5 frames (or sooner on large motion); features warped in between
+description: Key frames every 5 frames (or sooner on large motion); detections carried by the motion map in between
 queue_capacity: 4
 stages:
   - decode: {}
@@ -67,7 +67,7 @@ stages:
       interval: 5          # a key frame every 5 frames…
       max_motion: 8.0      # …or when the mean motion since the key frame exceeds 8 px
       max_outside: 0.1     # …or when 10 % of the pixels have moved in from outside the frame
-      propagate: features  # features | masks (skip the heads; `propagate` carries the detections)
+      propagate: masks     # masks: skip the heads, `propagate` carries the detections; features: warp the features, run the heads
   - detect: {}             # score_threshold: the checkpoint's unless set (--score-threshold)
   - propagate: {}          # fills the frames the heads skipped (propagate: masks)
   - track:

@@ -35,8 +35,9 @@ public final class PanopticStage: Stage {
         if let s = found.stuff, s.width != width || s.height != height {
             throw VPSError.internalFailure("frame \(packet.frame.index): a stuff map of \(s.width)x\(s.height) for a \(width)x\(height) frame")
         }
-        let frame = fusion.fuse(index: packet.frame.sourceIndex, width: width, height: height,
+        var frame = fusion.fuse(index: packet.frame.sourceIndex, width: width, height: height,
                                 instances: found.detections, trackIds: tracks.trackIds, stuff: found.stuff?.labels)
+        frame.propagated = found.propagated
         packet[PanopticKey.self] = PanopticResult(frame: frame, categories: found.categories)
     }
 

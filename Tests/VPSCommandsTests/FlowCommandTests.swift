@@ -102,7 +102,7 @@ final class FlowCommandTests: CLITestCase {
                        mentions: "stage 'motion' has no setting 'prest'; valid: method, preset, scale")
         try "stages: [decode, sharpen, encode]\n".write(toFile: dir + "/bad2.yaml", atomically: true, encoding: .utf8)
         assertBadInput(try vps("flow", TestMedia.vtest, "-o", dir + "/o.mp4", "--pipeline", dir + "/bad2.yaml"),
-                       mentions: "unknown stage 'sharpen'; valid stages: decode, motion, features, detect, track, panoptic, load_panoptic, render, export, encode")
+                       mentions: "unknown stage 'sharpen'; valid stages: decode, motion, features, fuse, detect, propagate, track, panoptic, load_panoptic, render, export, encode")
         try "stages: [decode, encode]\n".write(toFile: dir + "/bad3.yaml", atomically: true, encoding: .utf8)
         assertBadInput(try vps("flow", TestMedia.vtest, "-o", dir + "/o.mp4", "--pipeline", dir + "/bad3.yaml"),
                        mentions: "'encode' needs 'canvas'")
