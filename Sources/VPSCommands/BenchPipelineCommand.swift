@@ -100,5 +100,4 @@ struct BenchPipelineCommand: ParsableCommand {
         }
         return report
     }
-
 }
