@@ -44,6 +44,16 @@ def videos_of(d):
     return sorted(v for v in os.listdir(d) if v.startswith("video_"))
 
 
+def annotate_set(vps, set_dir, pred, weights, pipeline, threads, scratch):
+    """`vps annotate` of every video of `set_dir` with a panoptic export into `pred`/<video>."""
+    os.makedirs(pred, exist_ok=True)
+    for v in videos_of(set_dir):
+        subprocess.run(["rm", "-rf", os.path.join(pred, v)], check=True)
+        run([vps, "annotate", os.path.join(set_dir, v, "video.mp4"), "-o", os.path.join(scratch, "annotated.mp4"),
+             "--weights", weights, "--pipeline", pipeline, "--export", os.path.join(pred, v), "--format", "panoptic",
+             "--threads", str(threads), "--quiet"])
+
+
 def scores(vps, gt, pred):
     o = json.loads(run([vps, "eval", "--gt", gt, "--pred", pred, "--json"]).stdout)["overall"]
     pq = next((w["all"]["pq"] for w in o["vpq"]["windows"] if w["k"] == 0 and w.get("all")), None)
@@ -145,12 +155,7 @@ def main():
                  "--size", size, "--difficulty", difficulty, "--quiet"])
         for p in PIPELINES:
             pred = os.path.join(args.out, name, p)
-            os.makedirs(pred, exist_ok=True)
-            for v in videos_of(set_dir):
-                subprocess.run(["rm", "-rf", os.path.join(pred, v)], check=True)
-                run([vps, "annotate", os.path.join(set_dir, v, "video.mp4"), "-o", os.path.join(args.out, "annotated.mp4"),
-                     "--weights", args.weights, "--pipeline", p, "--export", os.path.join(pred, v), "--format", "panoptic",
-                     "--threads", str(args.threads), "--quiet"])
+            annotate_set(vps, set_dir, pred, args.weights, p, args.threads, args.out)
             figures[f"{name} {p}"] = scores(vps, set_dir, pred)
             print(name, p, figures[f"{name} {p}"], flush=True)
         with tempfile.TemporaryDirectory() as tmp:

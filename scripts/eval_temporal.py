@@ -19,14 +19,13 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from eval_default_model import HELDOUT, run, scores, videos_of  # noqa: E402
+from eval_default_model import HELDOUT, annotate_set, run, scores  # noqa: E402
 
 
 def variants():
@@ -73,12 +72,7 @@ def main():
                  "--size", size, "--difficulty", difficulty, "--quiet"])
         for name, pipeline in files.items():
             pred = os.path.join(args.out, set_name, name)
-            os.makedirs(pred, exist_ok=True)
-            for v in videos_of(set_dir):
-                subprocess.run(["rm", "-rf", os.path.join(pred, v)], check=True)
-                run([vps, "annotate", os.path.join(set_dir, v, "video.mp4"), "-o", os.path.join(args.out, "annotated.mp4"),
-                     "--weights", args.weights, "--pipeline", pipeline, "--export", os.path.join(pred, v),
-                     "--format", "panoptic", "--threads", str(args.threads), "--quiet"])
+            annotate_set(vps, set_dir, pred, args.weights, pipeline, args.threads, args.out)
             figures[f"{set_name} {name}"] = scores(vps, set_dir, pred)
             print(set_name, name, figures[f"{set_name} {name}"], flush=True)
     video = os.path.join(args.data, HELDOUT[0][0], "video_000", "video.mp4")
