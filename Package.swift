@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "VPSVideo", dependencies: ["VPSCore", "CFFmpeg"]),
         .target(name: "VPSMotion", dependencies: ["VPSCore", "CVBridge"]),
         .target(name: "VPSTensor", dependencies: ["CDNNL"]),
-        .target(name: "VPSCheckpoint"),
+        .target(name: "VPSCheckpoint", dependencies: ["VPSCore"]),
         .target(name: "VPSDetection", dependencies: ["VPSCore", "VPSTensor", "VPSCheckpoint"]),
         .target(name: "VPSPipeline", dependencies: ["VPSCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "VPSStages", dependencies: ["VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline", "VPSFormats", "VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSTracking", "CVBridge"]),
