@@ -23,6 +23,9 @@ let package = Package(
         .library(name: "VPSSynth", targets: ["VPSSynth"]),
         .library(name: "VPSTracking", targets: ["VPSTracking"]),
         .library(name: "VPSStitch", targets: ["VPSStitch"]),
+        // For scripts/fuzz, which builds its targets against these modules.
+        .library(name: "VPSPipeline", targets: ["VPSPipeline"]),
+        .library(name: "VPSVideo", targets: ["VPSVideo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
