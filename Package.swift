@@ -25,6 +25,9 @@ let package = Package(
         .library(name: "VPSTracking", targets: ["VPSTracking"]),
         .library(name: "VPSPanoptic", targets: ["VPSPanoptic"]),
         .library(name: "VPSStitch", targets: ["VPSStitch"]),
+        // For scripts/fuzz, which builds its targets against these modules.
+        .library(name: "VPSPipeline", targets: ["VPSPipeline"]),
+        .library(name: "VPSVideo", targets: ["VPSVideo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -55,7 +58,7 @@ let package = Package(
         .target(name: "VPSVideo", dependencies: ["VPSCore", "VPSFormats", "CFFmpeg"]),
         .target(name: "VPSMotion", dependencies: ["VPSCore", "CVBridge"]),
         .target(name: "VPSTensor", dependencies: ["CDNNL"]),
-        .target(name: "VPSCheckpoint"),
+        .target(name: "VPSCheckpoint", dependencies: ["VPSCore"]),
         .target(name: "VPSDetection", dependencies: ["VPSCore", "VPSTensor", "VPSCheckpoint"]),
         .target(name: "VPSPipeline", dependencies: ["VPSCore", .product(name: "Yams", package: "Yams")]),
         .target(name: "VPSStages", dependencies: ["VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline", "VPSFormats", "VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSTracking", "VPSPanoptic", "VPSRender"]),

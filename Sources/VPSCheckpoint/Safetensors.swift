@@ -64,7 +64,8 @@ public enum Safetensors {
             guard offs[0] <= offs[1], offs[1] <= dataLen else {
                 throw CheckpointError.malformed(path: path, reason: "entry \(name) points outside the file (truncated?)")
             }
-            guard count != Int.max, offs[1] - offs[0] == count * dtype.size else {
+            let byteCount = count.multipliedReportingOverflow(by: dtype.size)
+            guard count != Int.max, !byteCount.overflow, offs[1] - offs[0] == byteCount.partialValue else {
                 throw CheckpointError.malformed(path: path, reason: "entry \(name): \(offs[1] - offs[0]) bytes for shape \(shape) of \(dt)")
             }
             ranges.append((offs[0], offs[1], name))

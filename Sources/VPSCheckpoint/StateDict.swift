@@ -1,3 +1,4 @@
+import VPSCore
 /// Element types a checkpoint may hold.
 public enum DType: String, Codable, Sendable, CaseIterable {
     case f32 = "F32", f16 = "F16", bf16 = "BF16", f64 = "F64", i64 = "I64", i32 = "I32", u8 = "U8", bool = "BOOL"
@@ -58,7 +59,9 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible, Sendable
     case mismatches([String])
 
     /// The problem without the path, on one line (for "cannot read PATH: …" messages).
-    public var reason: String {
+    public var reason: String { OneLine.of(rawReason) }
+
+    private var rawReason: String {
         switch self {
         case .unreadable(_, let r), .malformed(_, let r): return r
         case .unsupportedDType(let n, let d): return "tensor \(n) has unsupported dtype \(d)"
@@ -67,14 +70,16 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible, Sendable
         }
     }
 
+    /// One printable line (see `OneLine`), except for `.mismatches`: one line per mismatch.
     public var description: String {
         switch self {
-        case .unreadable(let p, let r): return "cannot read checkpoint \(p): \(r)"
-        case .malformed(let p, let r): return "checkpoint \(p) is malformed: \(r)"
-        case .unsupportedDType(let n, let d): return "tensor \(n) has unsupported dtype \(d)"
-        case .rejectedPickle(let p, let r): return "refusing to load \(p): \(r)"
+        case .unreadable(let p, let r): return OneLine.of("cannot read checkpoint \(p): \(r)")
+        case .malformed(let p, let r): return OneLine.of("checkpoint \(p) is malformed: \(r)")
+        case .unsupportedDType(let n, let d): return OneLine.of("tensor \(n) has unsupported dtype \(d)")
+        case .rejectedPickle(let p, let r): return OneLine.of("refusing to load \(p): \(r)")
         case .mismatches(let m):
-            return "checkpoint does not match the model config (\(m.count) problem\(m.count == 1 ? "" : "s")):\n  " + m.joined(separator: "\n  ")
+            return "checkpoint does not match the model config (\(m.count) problem\(m.count == 1 ? "" : "s")):\n  "
+                + m.map { OneLine.of($0) }.joined(separator: "\n  ")
         }
     }
 }

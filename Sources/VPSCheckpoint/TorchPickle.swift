@@ -51,7 +51,8 @@ public enum TorchCheckpoint {
 
     static func materialise(_ t: TensorRef, raw: ArraySlice<UInt8>, name: String, path: String) throws -> TensorEntry {
         let size = t.dtype.size
-        guard raw.count >= t.storageNumel * size || t.storageNumel == 0 else {
+        let declared = t.storageNumel.multipliedReportingOverflow(by: size)
+        guard declared.overflow == false, raw.count >= declared.partialValue || t.storageNumel == 0 else {
             throw CheckpointError.malformed(path: path, reason: "storage of \(name) is shorter than declared (truncated?)")
         }
         guard t.stride.count == t.shape.count else { throw CheckpointError.malformed(path: path, reason: "\(name): stride and size differ in rank") }
@@ -109,7 +110,12 @@ struct Unpickler {
     let path: String
     var pos = 0
     var stack: [PickleValue] = []
-    var memo: [Int: PickleValue] = [:]
+    /// The nesting depth of each value on `stack` (0 for scalars).
+    var depths: [Int] = []
+    var memo: [Int: (value: PickleValue, depth: Int)] = [:]
+    /// The deepest nesting accepted. A state dict needs a few levels; a value
+    /// nested without bound would overflow the stack when it is freed.
+    static let maxDepth = 1000
 
     static let storageTypes: [String: DType] = [
         "torch.FloatStorage": .f32, "torch.HalfStorage": .f16, "torch.BFloat16Storage": .bf16,
@@ -142,15 +148,27 @@ struct Unpickler {
         defer { pos = nl + 1 }
         return String(decoding: bytes[pos..<nl], as: UTF8.self)
     }
-    mutating func pop() throws -> PickleValue {
-        guard let v = stack.popLast() else { throw bad("stack underflow") }
-        return v
+    mutating func push(_ v: PickleValue, depth: Int = 0) throws {
+        guard depth <= Self.maxDepth else { throw bad("values nested more than \(Self.maxDepth) levels deep") }
+        stack.append(v)
+        depths.append(depth)
     }
-    mutating func popMark() throws -> [PickleValue] {
+    mutating func pop() throws -> PickleValue { try popWithDepth().value }
+    mutating func popWithDepth() throws -> (value: PickleValue, depth: Int) {
+        guard let v = stack.popLast(), let d = depths.popLast() else { throw bad("stack underflow") }
+        return (v, d)
+    }
+    /// The values above the topmost mark, and the deepest of their depths.
+    mutating func popMark() throws -> (items: [PickleValue], depth: Int) {
         guard let m = stack.lastIndex(where: { if case .mark = $0 { return true }; return false }) else { throw bad("no mark") }
         let items = Array(stack[(m + 1)...])
+        let depth = depths[(m + 1)...].max() ?? 0
         stack.removeSubrange(m...)
-        return items
+        depths.removeSubrange(m...)
+        return (items, depth)
+    }
+    mutating func memoize(_ key: Int) {
+        if let v = stack.last, let d = depths.last { memo[key] = (v, d) } else { memo[key] = nil }
     }
     func global(_ module: String, _ name: String) throws -> PickleValue {
         let full = "\(module).\(name)"
@@ -167,13 +185,13 @@ struct Unpickler {
             case 0x80: _ = try byte()                                   // PROTO
             case 0x95: _ = try le(8)                                     // FRAME
             case 0x2e: return try pop()                                 // STOP
-            case 0x28: stack.append(.mark)                              // MARK
-            case 0x4e: stack.append(.none)                              // NONE
-            case 0x88: stack.append(.bool(true))                        // NEWTRUE
-            case 0x89: stack.append(.bool(false))                       // NEWFALSE
-            case 0x4b: stack.append(.int(Int(try byte())))              // BININT1
-            case 0x4d: stack.append(.int(Int(try le(2))))               // BININT2
-            case 0x4a: stack.append(.int(Int(Int32(truncatingIfNeeded: try le(4))))) // BININT
+            case 0x28: try push(.mark)                              // MARK
+            case 0x4e: try push(.none)                              // NONE
+            case 0x88: try push(.bool(true))                        // NEWTRUE
+            case 0x89: try push(.bool(false))                       // NEWFALSE
+            case 0x4b: try push(.int(Int(try byte())))              // BININT1
+            case 0x4d: try push(.int(Int(try le(2))))               // BININT2
+            case 0x4a: try push(.int(Int(Int32(truncatingIfNeeded: try le(4))))) // BININT
             case 0x8a:                                                  // LONG1
                 let n = Int(try byte())
                 guard n <= 8 else { throw bad("integer too large") }
@@ -181,57 +199,59 @@ struct Unpickler {
                 var v: Int64 = 0
                 for (i, b) in raw.enumerated() { v |= Int64(b) << (8 * Int64(i)) }
                 if n > 0 && n < 8 && raw.last! & 0x80 != 0 { v -= Int64(1) << (8 * Int64(n)) }
-                stack.append(.int(Int(v)))
-            case 0x47: stack.append(.float(Double(bitPattern: try take(8).reduce(0) { $0 << 8 | UInt64($1) }))) // BINFLOAT (big-endian)
-            case 0x8c: let n = Int(try byte()); stack.append(.string(String(decoding: try take(n), as: UTF8.self)))   // SHORT_BINUNICODE
-            case 0x58: let n = Int(truncatingIfNeeded: try le(4)); stack.append(.string(String(decoding: try take(n), as: UTF8.self)))    // BINUNICODE
-            case 0x8d: let n = Int(truncatingIfNeeded: try le(8)); stack.append(.string(String(decoding: try take(n), as: UTF8.self)))    // BINUNICODE8
-            case 0x55: let n = Int(try byte()); stack.append(.string(String(decoding: try take(n), as: UTF8.self)))   // SHORT_BINSTRING
-            case 0x54: let n = Int(truncatingIfNeeded: try le(4)); stack.append(.string(String(decoding: try take(n), as: UTF8.self)))    // BINSTRING
-            case 0x43: let n = Int(try byte()); stack.append(.bytes(Array(try take(n))))                             // SHORT_BINBYTES
-            case 0x42: let n = Int(truncatingIfNeeded: try le(4)); stack.append(.bytes(Array(try take(n))))                              // BINBYTES
-            case 0x29: stack.append(.tuple([]))                          // EMPTY_TUPLE
-            case 0x74: stack.append(.tuple(try popMark()))               // TUPLE
-            case 0x85: let a = try pop(); stack.append(.tuple([a]))      // TUPLE1
-            case 0x86: let b = try pop(), a = try pop(); stack.append(.tuple([a, b]))            // TUPLE2
-            case 0x87: let c = try pop(), b = try pop(), a = try pop(); stack.append(.tuple([a, b, c])) // TUPLE3
-            case 0x5d: stack.append(.list([]))                           // EMPTY_LIST
+                try push(.int(Int(v)))
+            case 0x47: try push(.float(Double(bitPattern: try take(8).reduce(0) { $0 << 8 | UInt64($1) }))) // BINFLOAT (big-endian)
+            case 0x8c: let n = Int(try byte()); try push(.string(String(decoding: try take(n), as: UTF8.self)))   // SHORT_BINUNICODE
+            case 0x58: let n = Int(truncatingIfNeeded: try le(4)); try push(.string(String(decoding: try take(n), as: UTF8.self)))    // BINUNICODE
+            case 0x8d: let n = Int(truncatingIfNeeded: try le(8)); try push(.string(String(decoding: try take(n), as: UTF8.self)))    // BINUNICODE8
+            case 0x55: let n = Int(try byte()); try push(.string(String(decoding: try take(n), as: UTF8.self)))   // SHORT_BINSTRING
+            case 0x54: let n = Int(truncatingIfNeeded: try le(4)); try push(.string(String(decoding: try take(n), as: UTF8.self)))    // BINSTRING
+            case 0x43: let n = Int(try byte()); try push(.bytes(Array(try take(n))))                             // SHORT_BINBYTES
+            case 0x42: let n = Int(truncatingIfNeeded: try le(4)); try push(.bytes(Array(try take(n))))                              // BINBYTES
+            case 0x29: try push(.tuple([]), depth: 1)                     // EMPTY_TUPLE
+            case 0x74: let (items, d) = try popMark(); try push(.tuple(items), depth: d + 1)   // TUPLE
+            case 0x85: let a = try popWithDepth(); try push(.tuple([a.value]), depth: a.depth + 1) // TUPLE1
+            case 0x86: let b = try popWithDepth(), a = try popWithDepth()                        // TUPLE2
+                try push(.tuple([a.value, b.value]), depth: max(a.depth, b.depth) + 1)
+            case 0x87: let c = try popWithDepth(), b = try popWithDepth(), a = try popWithDepth() // TUPLE3
+                try push(.tuple([a.value, b.value, c.value]), depth: max(a.depth, b.depth, c.depth) + 1)
+            case 0x5d: try push(.list([]), depth: 1)                      // EMPTY_LIST
             case 0x61:                                                   // APPEND
-                let v = try pop()
+                let v = try popWithDepth(), ld = depths.last ?? 0
                 guard case .list(var l) = try pop() else { throw bad("APPEND to a non-list") }
-                l.append(v); stack.append(.list(l))
+                l.append(v.value); try push(.list(l), depth: max(ld, v.depth + 1))
             case 0x65:                                                   // APPENDS
-                let items = try popMark()
+                let (items, d) = try popMark(), ld = depths.last ?? 0
                 guard case .list(var l) = try pop() else { throw bad("APPENDS to a non-list") }
-                l += items; stack.append(.list(l))
-            case 0x7d: stack.append(.dict([]))                           // EMPTY_DICT
+                l += items; try push(.list(l), depth: max(ld, d + 1))
+            case 0x7d: try push(.dict([]), depth: 1)                      // EMPTY_DICT
             case 0x73:                                                   // SETITEM
-                let v = try pop(), k = try pop()
+                let v = try popWithDepth(), k = try popWithDepth(), dd = depths.last ?? 0
                 guard case .dict(var d) = try pop() else { throw bad("SETITEM on a non-dict") }
-                d.append((k, v)); stack.append(.dict(d))
+                d.append((k.value, v.value)); try push(.dict(d), depth: max(dd, k.depth + 1, v.depth + 1))
             case 0x75:                                                   // SETITEMS
-                let items = try popMark()
+                let (items, depth) = try popMark(), dd = depths.last ?? 0
                 guard items.count % 2 == 0, case .dict(var d) = try pop() else { throw bad("SETITEMS on a non-dict") }
                 for i in stride(from: 0, to: items.count, by: 2) { d.append((items[i], items[i + 1])) }
-                stack.append(.dict(d))
-            case 0x71: memo[Int(try byte())] = stack.last                // BINPUT
-            case 0x72: memo[Int(try le(4))] = stack.last                 // LONG_BINPUT
-            case 0x94: memo[memo.count] = stack.last                     // MEMOIZE
+                try push(.dict(d), depth: max(dd, depth + 1))
+            case 0x71: memoize(Int(try byte()))                          // BINPUT
+            case 0x72: memoize(Int(try le(4)))                           // LONG_BINPUT
+            case 0x94: memoize(memo.count)                               // MEMOIZE
             case 0x68, 0x6a:                                             // BINGET, LONG_BINGET
                 let k = op == 0x68 ? Int(try byte()) : Int(try le(4))
                 guard let v = memo[k] else { throw bad("memo \(k) is undefined") }
-                stack.append(v)
+                try push(v.value, depth: v.depth)
             case 0x63:                                                   // GLOBAL
                 let module = try line(), name = try line()
-                stack.append(try global(module, name))
+                try push(try global(module, name))
             case 0x93:                                                   // STACK_GLOBAL
                 guard case .string(let name) = try pop(), case .string(let module) = try pop() else { throw bad("STACK_GLOBAL needs strings") }
-                stack.append(try global(module, name))
+                try push(try global(module, name))
             case 0x51:                                                   // BINPERSID
-                stack.append(try persistent(try pop()))
+                try push(try persistent(try pop()))
             case 0x52:                                                   // REDUCE
                 let args = try pop(), fn = try pop()
-                stack.append(try reduce(fn, args))
+                try push(try reduce(fn, args))
             case 0x62:                                                   // BUILD: state on an OrderedDict (its _metadata) is ignored
                 _ = try pop()
                 guard stack.last != nil else { throw bad("BUILD on nothing") }

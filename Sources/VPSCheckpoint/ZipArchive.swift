@@ -30,14 +30,14 @@ struct ZipArchive {
             let loc = eocd - 20
             guard loc >= 0, u32(loc) == 0x0706_4b50 else { throw bad("zip64 archive without a locator") }
             let rec = Int(truncatingIfNeeded: u64(loc + 8))
-            guard rec >= 0, rec + 56 <= bytes.count, u32(rec) == 0x0606_4b50 else { throw bad("bad zip64 end record") }
+            guard rec >= 0, rec <= bytes.count - 56, u32(rec) == 0x0606_4b50 else { throw bad("bad zip64 end record") }
             count = Int(truncatingIfNeeded: u64(rec + 32))
             cdOffset = Int(truncatingIfNeeded: u64(rec + 48))
         }
         guard count >= 0, cdOffset >= 0 else { throw bad("central directory location is invalid") }
         var p = cdOffset
         for _ in 0..<count {
-            guard p + 46 <= bytes.count, u32(p) == 0x0201_4b50 else { throw bad("central directory is damaged") }
+            guard p <= bytes.count - 46, u32(p) == 0x0201_4b50 else { throw bad("central directory is damaged") }
             let method = u16(p + 10)
             var size = Int(u32(p + 20))
             let nameLen = Int(u16(p + 28)), extraLen = Int(u16(p + 30)), commentLen = Int(u16(p + 32))
@@ -58,9 +58,9 @@ struct ZipArchive {
                 e += 4 + len
             }
             guard method == 0 else { throw bad("entry \(name) is compressed (method \(method)); torch.save stores entries uncompressed") }
-            guard local >= 0, local + 30 <= bytes.count, u32(local) == 0x0403_4b50 else { throw bad("entry \(name) has no local header") }
+            guard local >= 0, local <= bytes.count - 30, u32(local) == 0x0403_4b50 else { throw bad("entry \(name) has no local header") }
             let dataStart = local + 30 + Int(u16(local + 26)) + Int(u16(local + 28))
-            guard size >= 0, dataStart + size <= bytes.count else { throw bad("entry \(name) runs past the end of the file (truncated?)") }
+            guard size >= 0, size <= bytes.count - dataStart else { throw bad("entry \(name) runs past the end of the file (truncated?)") }
             entries[name] = (dataStart, size)
             order.append(name)
             p += 46 + nameLen + extraLen + commentLen

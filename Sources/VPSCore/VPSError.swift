@@ -23,7 +23,10 @@ public enum VPSError: Error, Equatable, CustomStringConvertible, Sendable {
     /// Something inside vps failed that no input should be able to cause.
     case internalFailure(String)
 
-    public var description: String {
+    /// One printable line (see `OneLine`), whatever text from a file the case carries.
+    public var description: String { OneLine.of(rawDescription) }
+
+    private var rawDescription: String {
         switch self {
         case .fileNotFound(let p): return "input not found: \(p)"
         case .emptyFile(let p): return "input is empty (0 bytes): \(p)"

@@ -24,6 +24,11 @@ public final class BufferPool: @unchecked Sendable {
 
     public init(limit: Int = 768 << 20) { self.limit = limit }
 
+    /// Frees the idle buffers (buffers in use belong to their takers).
+    deinit {
+        for list in free.values { list.forEach { $0.deallocate() } }
+    }
+
     /// Bytes held idle right now (at most `limit`).
     public var heldBytes: Int { lock.lock(); defer { lock.unlock() }; return held }
 
