@@ -13,7 +13,8 @@ with feature propagation and with mask propagation. On each held-out set
 runs `vps annotate` and scores the panoptic export with `vps eval`. Speed:
 `vps bench pipeline` runs every variant on the same frames of one held-out
 video in one process, so the frame rates are a same-run comparison.
-Prints Markdown tables and writes OUT/temporal.json.
+Prints Markdown tables and writes OUT/temporal.json. Resumable: a variant
+whose scores are in OUT is not run again.
 """
 import argparse
 import json
@@ -38,7 +39,7 @@ def variants():
         t = re.sub(r"interval: \d+", f"interval: {interval}", fast)
         t = re.sub(r"max_motion: [\d.]+", f"max_motion: {motion}", t)
         t = re.sub(r"max_outside: [\d.]+", f"max_outside: {outside}", t)
-        return re.sub(r"propagate: features", f"propagate: {propagate}", t)
+        return re.sub(r"propagate: (features|masks)", f"propagate: {propagate}", t)
     for propagate in ("features", "masks"):
         for k in (3, 5, 10):
             out[f"fast-{k}-{propagate}"] = keyframes(k, 0, 0, propagate)
@@ -72,8 +73,13 @@ def main():
                  "--size", size, "--difficulty", difficulty, "--quiet"])
         for name, pipeline in files.items():
             pred = os.path.join(args.out, set_name, name)
+            cached = os.path.join(pred, "scores.json")
+            if os.path.exists(cached):  # a finished variant of an interrupted run
+                figures[f"{set_name} {name}"] = json.load(open(cached))
+                continue
             annotate_set(vps, set_dir, pred, args.weights, pipeline, args.threads, args.out)
             figures[f"{set_name} {name}"] = scores(vps, set_dir, pred)
+            json.dump(figures[f"{set_name} {name}"], open(cached, "w"))
             print(set_name, name, figures[f"{set_name} {name}"], flush=True)
     video = os.path.join(args.data, HELDOUT[0][0], "video_000", "video.mp4")
     cmd = [vps, "bench", "pipeline", video, "--weights", args.weights, "--frames", str(args.bench_frames),
