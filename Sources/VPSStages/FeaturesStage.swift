@@ -47,16 +47,37 @@ public final class FeaturesStage: Stage {
         packet[FeaturesKey.self] = FrameFeatures(model: model, maps: model.features(packet.frame.image))
     }
 
+    /// The `features` stage's settings.
+    public struct Settings: SettingsDecodable, Equatable {
+        /// The checkpoint (.safetensors or torchvision .pth); empty: the
+        /// model a command stored as `FeaturesModel`.
+        public var weights = ""
+        /// A model configuration file for a checkpoint without one; empty: none.
+        public var modelConfig = ""
+
+        public init() {}
+
+        public enum CodingKeys: String, CodingKey, CaseIterable {
+            case weights, modelConfig = "model_config"
+        }
+        public static let settingsOwner = "features"
+
+        public init(from decoder: Decoder) throws {
+            self = try Self.decoded(from: decoder) { c, s in
+                try c.decode(.weights, into: &s.weights)
+                try c.decode(.modelConfig, into: &s.modelConfig)
+            }
+        }
+    }
+
     static let definition = StageDefinition(
-        name: "features", summary: "ResNet-FPN backbone features (loads the model checkpoint)",
-        keys: ["weights", "model_config"],
+        name: "features", summary: "ResNet-FPN backbone features (loads the model checkpoint)", settings: Settings.self,
         builder: .stage { settings, context in
-            let weights = try settings.string("weights", default: "")
-            let config = try settings.string("model_config", default: "")
-            if weights.isEmpty, let model = context[FeaturesModel.self] { return FeaturesStage(model: model) }
-            guard !weights.isEmpty else {
+            let s = try settings.decode(Settings.self)
+            if s.weights.isEmpty, let model = context[FeaturesModel.self] { return FeaturesStage(model: model) }
+            guard !s.weights.isEmpty else {
                 throw VPSError.invalidArgument("this model needs weights: pass --weights FILE (.safetensors or torchvision .pth)")
             }
-            return FeaturesStage(model: try MaskRCNN.load(path: weights, configFile: config.isEmpty ? nil : config))
+            return FeaturesStage(model: try MaskRCNN.load(path: s.weights, configFile: s.modelConfig.isEmpty ? nil : s.modelConfig))
         })
 }
