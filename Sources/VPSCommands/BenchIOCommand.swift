@@ -110,7 +110,7 @@ struct BenchIOCommand: ParsableCommand {
         _ = canvas
 
         // The whole flow pipeline on the full input.
-        let spec = try PipelineSpec.parse(yaml: BuiltinPipelines.yaml["flow"]!, origin: "flow.yaml")
+        let spec = try PipelineLoader.load(file: nil, builtin: "flow")
         let pipeline = try StandardStages.registry.build(spec, context: BuildContext(input: input, output: tmp, threads: threads))
         let report = try ConcurrentRunner.run(pipeline, options: RunOptions(queueCapacity: spec.queueCapacity))
         let slowest = report.stages.min { $0.throughput < $1.throughput }!

@@ -6,13 +6,15 @@ import VPSStages
 import VPSTensor
 
 /// Finds pipeline descriptions: a user's file, or one built into the binary.
+/// Either may build on a built-in pipeline or another file with `base:`
+/// (see `PipelineSpec`); the result has its bases applied.
 enum PipelineLoader {
     static func load(file: String?, builtin: String) throws -> PipelineSpec {
-        if let file { return try PipelineSpec.load(path: file) }
-        guard let text = BuiltinPipelines.yaml[builtin] else {
+        if let file { return try PipelineSpec.load(path: file, builtins: BuiltinPipelines.yaml) }
+        guard BuiltinPipelines.yaml[builtin] != nil else {
             throw VPSError.internalFailure("no built-in pipeline '\(builtin)'")
         }
-        return try PipelineSpec.parse(yaml: text, origin: "\(builtin).yaml (built in)")
+        return try PipelineSpec.builtin(builtin, in: BuiltinPipelines.yaml)
     }
 
     /// A built-in pipeline by name, unless a file of that name exists.

@@ -39,18 +39,6 @@ public struct FlowField: Equatable, Sendable {
         }
     }
 
-    /// Mean displacement over the pixels where `include(x, y)` holds (all by default).
-    public func mean(where include: (Int, Int) -> Bool = { _, _ in true }) -> (dx: Double, dy: Double) {
-        var sx = 0.0, sy = 0.0, n = 0
-        for y in 0..<height {
-            for x in 0..<width where include(x, y) {
-                let i = (y * width + x) * 2
-                sx += Double(data[i]); sy += Double(data[i + 1]); n += 1
-            }
-        }
-        return n == 0 ? (0, 0) : (sx / Double(n), sy / Double(n))
-    }
-
     /// The largest displacement magnitude in pixels.
     public var maxMagnitude: Float {
         var m: Float = 0

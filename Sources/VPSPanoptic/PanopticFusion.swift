@@ -28,19 +28,57 @@ import VPSFormats
 ///
 /// Cost: the size of each instance's crop, plus two passes over the frame
 /// when there is a stuff map.
-public struct PanopticFusion: Equatable, Sendable {
+///
+/// The thresholds are the `panoptic` stage's settings in `pipelines/*.yaml`
+/// (`overlap_threshold`, `stuff_area_threshold`, `score_threshold`), each
+/// defaulting to Detectron2's value below.
+public struct PanopticFusion: SettingsDecodable, Equatable, Sendable {
     /// Largest fraction of an instance's area that may already be taken by
     /// better instances; above it the instance is dropped (Detectron2: 0.5).
-    public var overlapThreshold: Double
+    public var overlapThreshold = 0.5
     /// Fewest still-void pixels a stuff label needs to become a segment (Detectron2: 4096).
-    public var stuffAreaThreshold: Int
+    public var stuffAreaThreshold = 4096
     /// Instances scoring below this are not painted (Detectron2: 0.5).
-    public var scoreThreshold: Double
+    public var scoreThreshold = 0.5
 
-    public init(overlapThreshold: Double = 0.5, stuffAreaThreshold: Int = 4096, scoreThreshold: Double = 0.5) {
-        self.overlapThreshold = overlapThreshold
-        self.stuffAreaThreshold = stuffAreaThreshold
-        self.scoreThreshold = scoreThreshold
+    /// Detectron2's thresholds.
+    public init() {}
+
+    /// The thresholds given; Detectron2's for the others.
+    public init(overlapThreshold: Double? = nil, stuffAreaThreshold: Int? = nil, scoreThreshold: Double? = nil) {
+        if let overlapThreshold { self.overlapThreshold = overlapThreshold }
+        if let stuffAreaThreshold { self.stuffAreaThreshold = stuffAreaThreshold }
+        if let scoreThreshold { self.scoreThreshold = scoreThreshold }
+    }
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case overlapThreshold = "overlap_threshold", stuffAreaThreshold = "stuff_area_threshold"
+        case scoreThreshold = "score_threshold"
+    }
+
+    public static let settingsOwner = "panoptic"
+
+    /// Decodes the keys present and keeps Detectron2's values for the others;
+    /// unknown keys and out-of-range values are `VPSError.invalidPipeline`.
+    public init(from decoder: Decoder) throws {
+        self = try Self.decoded(from: decoder) { c, s in
+            try c.decode(.overlapThreshold, into: &s.overlapThreshold)
+            try c.decode(.stuffAreaThreshold, into: &s.stuffAreaThreshold)
+            try c.decode(.scoreThreshold, into: &s.scoreThreshold)
+        }
+    }
+
+    /// Checks ranges; throws `VPSError.invalidPipeline` naming the key.
+    public func validate() throws {
+        guard (0...1).contains(overlapThreshold) else {
+            throw VPSError.invalidPipeline("panoptic overlap_threshold must be within 0…1 (the largest covered fraction of an instance), got \(overlapThreshold)")
+        }
+        guard stuffAreaThreshold >= 0 else {
+            throw VPSError.invalidPipeline("panoptic stuff_area_threshold must be a pixel count ≥ 0, got \(stuffAreaThreshold)")
+        }
+        guard (0...1).contains(scoreThreshold) else {
+            throw VPSError.invalidPipeline("panoptic score_threshold must be within 0…1, got \(scoreThreshold)")
+        }
     }
 
     /// The panoptic segment id of track `trackId` (from 1) of `category`:

@@ -1,6 +1,5 @@
 import Foundation
 import VPSCore
-import Yams
 
 /// A value in a stage's settings.
 public enum SettingValue: Equatable, Sendable, CustomStringConvertible {
@@ -40,14 +39,39 @@ public struct StageSpec: Equatable, Sendable {
 ///   - encode: {preset: veryfast, crf: 20}
 /// ```
 ///
-/// Top-level keys other than these four, and malformed entries, are errors.
+/// A description may build on another with `base`, and then says only how
+/// it differs:
+///
+/// ```yaml
+/// name: per-frame
+/// base: default          # a built-in pipeline, or a path to a .yaml file
+/// without: [motion]      # stages of the base to leave out
+/// stages:
+///   - track: {method: greedy, motion_compensation: false}
+/// ```
+///
+/// - `base` is a built-in pipeline's name (`default`), or, when it ends in
+///   `.yaml` or `.yml` or holds a `/`, a YAML file, relative to the
+///   directory of the file that names it. A base may itself have a base.
+/// - The result is the base's stages, in the base's order, less every stage
+///   named in `without`.
+/// - Each entry of `stages` names a stage of the base (every stage of that
+///   name) and merges its settings into it: a key the entry sets replaces
+///   the base's, the base's other keys stay. A stage the base lacks is an
+///   error that names it; so is a `without` name the base lacks.
+/// - `name` is the file's own (or its file name); `description` and
+///   `queue_capacity` are the file's when it sets them, else the base's.
+/// - An unknown base, a base that cannot be read, and a cycle of bases are
+///   one-line `VPSError.invalidPipeline` errors.
+///
+/// Top-level keys other than these six, and malformed entries, are errors.
 public struct PipelineSpec: Equatable, Sendable {
     public var name: String
     public var description: String?
     public var queueCapacity: Int
     public var stages: [StageSpec]
 
-    public static let topLevelKeys = ["name", "description", "queue_capacity", "stages"]
+    public static let topLevelKeys = ["name", "description", "queue_capacity", "base", "without", "stages"]
 
     public init(name: String, description: String? = nil, queueCapacity: Int = 4, stages: [StageSpec]) {
         self.name = name
@@ -56,30 +80,46 @@ public struct PipelineSpec: Equatable, Sendable {
         self.stages = stages
     }
 
-    /// Reads and parses a YAML file.
-    public static func load(path: String) throws -> PipelineSpec {
+    /// Reads and parses a YAML file; a `base` names one of `builtins`
+    /// (pipeline name → YAML text) or a file relative to this one's directory.
+    public static func load(path: String, builtins: [String: String] = [:]) throws -> PipelineSpec {
         try InputFile.validate(path)
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw VPSError.unreadableInput(path: path, reason: "not a UTF-8 text file")
         }
-        return try parse(yaml: text, origin: path)
+        return try resolve(PipelineDocument(file: path, text: text), builtins: builtins, chain: [])
     }
 
-    /// Parses YAML text; `origin` names it in error messages.
-    public static func parse(yaml: String, origin: String = "pipeline") throws -> PipelineSpec {
-        // Yams builds nodes recursively; deep nesting would overflow the stack.
-        guard nestingBound(yaml) <= maxNesting else {
-            throw VPSError.invalidPipeline("\(origin): nested more than \(maxNesting) levels deep")
+    /// Parses YAML text; `origin` names it in error messages. A `base` names
+    /// one of `builtins` or a file relative to `directory` (nil: the current one).
+    public static func parse(yaml: String, origin: String = "pipeline", directory: String? = nil,
+                             builtins: [String: String] = [:]) throws -> PipelineSpec {
+        let doc = PipelineDocument(text: yaml, origin: origin, directory: directory, identity: origin)
+        return try resolve(doc, builtins: builtins, chain: [])
+    }
+
+    /// The built-in pipeline `name` of `builtins`, its base resolved.
+    public static func builtin(_ name: String, in builtins: [String: String]) throws -> PipelineSpec {
+        guard let doc = PipelineDocument(builtin: name, in: builtins) else {
+            throw VPSError.invalidPipeline("no built-in pipeline '\(name)'; built-in pipelines: \(builtins.keys.sorted().joined(separator: ", "))")
         }
-        let node: Node?
-        do {
-            node = try Yams.compose(yaml: yaml)
-        } catch {
-            let first = "\(error)".split(separator: "\n").first.map(String.init) ?? "syntax error"
-            throw VPSError.invalidPipeline("\(origin): YAML \(first)")
-        }
-        var budget = maxNodes
-        let root = try node.map { try plain($0, budget: &budget, origin: origin) }
+        return try resolve(doc, builtins: builtins, chain: [])
+    }
+
+    /// One YAML document, its base not yet applied.
+    struct Parsed {
+        var name: String
+        var description: String?
+        var queueCapacity: Int?
+        var base: String?
+        var without: [String]
+        /// The stages; nil when the document has no `stages` key.
+        var stages: [StageSpec]?
+    }
+
+    static func parseDocument(_ doc: PipelineDocument) throws -> Parsed {
+        let origin = doc.origin
+        let root = try BoundedYAML.load(doc.text, origin: origin)
         guard let map = root as? [String: Any] else {
             throw VPSError.invalidPipeline("\(origin): expected a mapping with keys \(topLevelKeys.joined(separator: ", "))")
         }
@@ -87,89 +127,54 @@ public struct PipelineSpec: Equatable, Sendable {
             throw VPSError.invalidPipeline("\(origin): unknown key '\(key)'; valid keys: \(topLevelKeys.joined(separator: ", "))")
         }
         let name = (map["name"] as? String) ?? URL(fileURLWithPath: origin).deletingPathExtension().lastPathComponent
-        var capacity = 4
+        var capacity: Int?
         if let c = map["queue_capacity"] {
             guard let ci = c as? Int, ci >= 1, ci <= 1024 else {
                 throw VPSError.invalidPipeline("\(origin): queue_capacity must be a whole number from 1 to 1024")
             }
             capacity = ci
         }
-        guard let list = map["stages"] as? [Any], !list.isEmpty else {
+        var base: String?
+        if let b = map["base"] {
+            guard let bs = b as? String, !bs.isEmpty else {
+                throw VPSError.invalidPipeline("\(origin): 'base' must be a built-in pipeline's name or a path to a .yaml file")
+            }
+            base = bs
+        }
+        var without: [String] = []
+        if let w = map["without"] {
+            guard let ws = w as? [String] else {
+                throw VPSError.invalidPipeline("\(origin): 'without' must be a list of stage names")
+            }
+            guard base != nil else { throw VPSError.invalidPipeline("\(origin): 'without' needs a 'base'") }
+            without = ws
+        }
+        var stages: [StageSpec]?
+        if let list = map["stages"] {
+            guard let entries = list as? [Any], base != nil || !entries.isEmpty else {
+                throw VPSError.invalidPipeline("\(origin): 'stages' must be a non-empty list")
+            }
+            stages = try entries.enumerated().map { try stage($1, at: $0, origin: origin) }
+        } else if base == nil {
             throw VPSError.invalidPipeline("\(origin): 'stages' must be a non-empty list")
         }
-        var stages: [StageSpec] = []
-        for (i, entry) in list.enumerated() {
-            if let bare = entry as? String {
-                stages.append(StageSpec(name: bare))
-                continue
-            }
-            guard let m = entry as? [String: Any], m.count == 1, let (stageName, body) = m.first else {
-                throw VPSError.invalidPipeline("\(origin): stage \(i + 1) must be a name or a one-key mapping 'name: {settings}'")
-            }
-            var settings: [String: SettingValue] = [:]
-            if let b = body as? [String: Any] {
-                for (k, v) in b { settings[k] = try value(v, key: k, stage: stageName, origin: origin) }
-            } else if !(body is NSNull) {  // `- decode:` with nothing after it is fine
-                throw VPSError.invalidPipeline("\(origin): settings of stage '\(stageName)' must be a mapping")
-            }
-            stages.append(StageSpec(name: stageName, settings: settings))
-        }
-        return PipelineSpec(name: name, description: map["description"] as? String, queueCapacity: capacity, stages: stages)
+        return Parsed(name: name, description: map["description"] as? String, queueCapacity: capacity,
+                      base: base, without: without, stages: stages)
     }
 
-    /// The deepest nesting `nestingBound` may report for a pipeline.
-    static let maxNesting = 200
-
-    /// An upper bound of the YAML's nesting depth: the deepest run of open
-    /// flow brackets (`[`, `{`, counted even inside quotes and comments) plus
-    /// the most indentation and leading `- `/`? ` indicators of any line.
-    static func nestingBound(_ text: String) -> Int {
-        var flow = 0, maxFlow = 0, maxBlock = 0
-        var lineBlock = 0, atLineStart = true
-        for c in text.utf8 {
-            switch c {
-            case UInt8(ascii: "["), UInt8(ascii: "{"): flow += 1; maxFlow = max(maxFlow, flow)
-            case UInt8(ascii: "]"), UInt8(ascii: "}"): flow = max(flow - 1, 0)
-            case 0x0a, 0x0d: lineBlock = 0; atLineStart = true; continue
-            default: break
-            }
-            if atLineStart, c == UInt8(ascii: " ") || c == UInt8(ascii: "-") || c == UInt8(ascii: "?") || c == 0x09 {
-                lineBlock += 1
-                maxBlock = max(maxBlock, lineBlock)
-            } else {
-                atLineStart = false
-            }
+    /// Entry `i` of a `stages` list: a bare name or a one-key mapping `name: {settings}`.
+    private static func stage(_ entry: Any, at i: Int, origin: String) throws -> StageSpec {
+        if let bare = entry as? String { return StageSpec(name: bare) }
+        guard let m = entry as? [String: Any], m.count == 1, let (stageName, body) = m.first else {
+            throw VPSError.invalidPipeline("\(origin): stage \(i + 1) must be a name or a one-key mapping 'name: {settings}'")
         }
-        return maxFlow + maxBlock
-    }
-
-    /// The most YAML nodes a pipeline may expand to (aliases count each time they are used).
-    static let maxNodes = 100_000
-
-    /// A YAML node as plain values: scalars resolved by their tags (Int,
-    /// Double, Bool, String, NSNull), `[Any]` and `[String: Any]`. Mapping keys
-    /// must be scalars. Each node visited spends one unit of `budget`, so
-    /// aliases nested in aliases cannot expand without bound.
-    private static func plain(_ node: Node, budget: inout Int, origin: String) throws -> Any {
-        budget -= 1
-        guard budget >= 0 else {
-            throw VPSError.invalidPipeline("\(origin): more than \(maxNodes) YAML nodes (with aliases expanded)")
+        var settings: [String: SettingValue] = [:]
+        if let b = body as? [String: Any] {
+            for (k, v) in b { settings[k] = try value(v, key: k, stage: stageName, origin: origin) }
+        } else if !(body is NSNull) {  // `- decode:` with nothing after it is fine
+            throw VPSError.invalidPipeline("\(origin): settings of stage '\(stageName)' must be a mapping")
         }
-        switch node {
-        case .scalar:
-            return Constructor.default.any(from: node)
-        case .sequence(let seq):
-            return try seq.map { try plain($0, budget: &budget, origin: origin) }
-        case .mapping(let map):
-            var out: [String: Any] = [:]
-            for (k, v) in map {
-                guard case .scalar(let key) = k else {
-                    throw VPSError.invalidPipeline("\(origin): a mapping key is not a plain string\(k.mark.map { " (line \($0.line))" } ?? "")")
-                }
-                out[key.string] = try plain(v, budget: &budget, origin: origin)
-            }
-            return out
-        }
+        return StageSpec(name: stageName, settings: settings)
     }
 
     private static func value(_ v: Any, key: String, stage: String, origin: String) throws -> SettingValue {

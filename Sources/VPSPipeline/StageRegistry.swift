@@ -1,8 +1,10 @@
 import Foundation
 import VPSCore
 
-/// Typed access to one stage's settings, with defaults. Every read is checked:
-/// a wrong type is an error that names the stage, the key and what it expects.
+/// One stage's settings as a pipeline gives them. A stage decodes them into
+/// its `SettingsDecodable` type with `decode(_:)`; a test stage may read
+/// single keys. Every read is checked: a wrong type is an error that names
+/// the stage, the key and what it expects.
 public struct StageSettings {
     public let stage: String
     public let values: [String: SettingValue]
@@ -12,60 +14,27 @@ public struct StageSettings {
         self.values = values
     }
 
-    private func wrong(_ key: String, _ expected: String) -> VPSError {
-        .invalidPipeline("setting '\(key)' of stage '\(stage)' must be \(expected), got '\(values[key]!)'")
+    /// The setting `key` as `T`, or `d` when it is absent.
+    private func read<T>(_ key: String, default d: T) throws -> T {
+        values[key] == nil ? d : try SettingsDecoder.value(T.self, key, in: self)
     }
 
-    public func string(_ key: String, default d: String) throws -> String {
-        guard let v = values[key] else { return d }
-        if case .string(let s) = v { return s }
-        throw wrong(key, "a string")
-    }
+    /// The string under `key`, or `d`.
+    public func string(_ key: String, default d: String) throws -> String { try read(key, default: d) }
+    /// The whole number under `key`, or `d`.
+    public func int(_ key: String, default d: Int) throws -> Int { try read(key, default: d) }
+    /// The number (whole or not) under `key`, or `d`.
+    public func double(_ key: String, default d: Double) throws -> Double { try read(key, default: d) }
+    /// The boolean under `key`, or `d`.
+    public func bool(_ key: String, default d: Bool) throws -> Bool { try read(key, default: d) }
 
-    public func int(_ key: String, default d: Int) throws -> Int {
-        guard let v = values[key] else { return d }
-        if case .int(let i) = v { return i }
-        throw wrong(key, "a whole number")
-    }
-
-    public func double(_ key: String, default d: Double) throws -> Double {
-        guard let v = values[key] else { return d }
-        switch v {
-        case .double(let x): return x
-        case .int(let i): return Double(i)
-        default: throw wrong(key, "a number")
-        }
-    }
-
-    public func optionalDouble(_ key: String) throws -> Double? {
-        values[key] == nil ? nil : try double(key, default: 0)
-    }
-
-    /// The settings (all but `excluded` keys) decoded as `T` from their JSON
-    /// form, for a stage whose settings are a `Decodable` config. A type
-    /// mismatch names the key; errors `T` throws itself pass through.
+    /// The settings (all but `excluded` keys) decoded as `T`, through a
+    /// decoder that reads them by `SettingValue`'s rules: a value of the wrong
+    /// kind is an error naming the stage, the key and what it must be;
+    /// errors `T` throws itself pass through.
     public func decode<T: Decodable>(_ type: T.Type, excluding excluded: Set<String> = []) throws -> T {
-        var json: [String: Any] = [:]
-        for (k, v) in values where !excluded.contains(k) {
-            switch v {
-            case .string(let s): json[k] = s
-            case .int(let i): json[k] = i
-            case .double(let d): json[k] = d
-            case .bool(let b): json[k] = b
-            }
-        }
-        do {
-            return try JSONDecoder().decode(T.self, from: try JSONSerialization.data(withJSONObject: json))
-        } catch DecodingError.typeMismatch(_, let ctx), DecodingError.dataCorrupted(let ctx) {
-            let key = ctx.codingPath.last?.stringValue ?? "?"
-            throw VPSError.invalidPipeline("setting '\(key)' of stage '\(stage)' has the wrong type, got '\(values[key].map { "\($0)" } ?? "?")'")
-        }
-    }
-
-    public func bool(_ key: String, default d: Bool) throws -> Bool {
-        guard let v = values[key] else { return d }
-        if case .bool(let b) = v { return b }
-        throw wrong(key, "true or false")
+        let kept = StageSettings(stage: stage, values: values.filter { !excluded.contains($0.key) })
+        return try T(from: SettingsDecoder(settings: kept))
     }
 }
 
@@ -121,6 +90,11 @@ public struct StageDefinition {
         self.summary = summary
         self.keys = keys
         self.builder = builder
+    }
+
+    /// A stage whose settings are `settings`: its keys are that type's, in order.
+    public init<S: SettingsDecodable>(name: String, summary: String, settings: S.Type, builder: Builder) {
+        self.init(name: name, summary: summary, keys: S.settingKeys, builder: builder)
     }
 }
 

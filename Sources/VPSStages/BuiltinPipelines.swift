@@ -120,34 +120,17 @@ stages:
 # vps annotate --pipeline per-frame: the baseline. No motion map, no
 # motion compensation; VPSNet's / MaskTrack R-CNN's greedy association
 # (box IoU with each object's last box, argmax per detection).
+# decode → features → detect → track → panoptic → render → encode
 name: per-frame
 description: "Baseline — per-frame detection with greedy IoU association (VPSNet's rule)"
-queue_capacity: 4
+base: default              # every stage and setting of default.yaml, except:
+without: [motion]
 stages:
-  - decode: {}
-  - features:
-      weights: ""          # `vps annotate --weights FILE` sets it
-  - detect: {}
   - track:
       method: greedy
       motion_compensation: false
-      iou_weight: 2.0
-      label_weight: 10.0
-      score_weight: 1.0
-      # new_object_logit: unset, 0 for a trained track head (MaskTrack R-CNN), 7 for pooled embeddings
   - panoptic:
-      score_threshold: 0.5       # Detectron2's instances_score_thresh
-      overlap_threshold: 0.5     # drop an instance mostly covered by better ones
-      stuff_area_threshold: 4096 # smallest stuff region kept, in pixels
-  - render:
-      mode: panoptic
-      mask_opacity: 0.5
-      stuff_opacity: 0.25
-      trails: 0            # frames of motion trail per track (0: off)
-      # label_scale: 0.45  # label font scale; unset: follows the frame height
-  - encode:
-      preset: veryfast
-      crf: 20
+      score_threshold: 0.5       # default.yaml's; stated so that a copy of this file can change it in place
 """#,
         "segment": #"""
 # vps segment: per-frame Mask R-CNN instance segmentation.

@@ -30,13 +30,33 @@ public final class DetectStage: Stage {
                                                      embeddings: model.hasTrackHead ? .trackHead : .pooledFeatures)
     }
 
+    /// The `detect` stage's settings.
+    public struct Settings: SettingsDecodable, Equatable {
+        /// Box score threshold in 0…1; nil: the checkpoint's.
+        public var scoreThreshold: Double?
+
+        public init() {}
+
+        public enum CodingKeys: String, CodingKey, CaseIterable { case scoreThreshold = "score_threshold" }
+        public static let settingsOwner = "detect"
+
+        public init(from decoder: Decoder) throws {
+            self = try Self.decoded(from: decoder) { c, s in try c.decode(.scoreThreshold, into: &s.scoreThreshold) }
+        }
+
+        /// The threshold is `--score-threshold` on the command line, so its error names that option.
+        public func validate() throws {
+            if let t = scoreThreshold, !(0...1).contains(t) {
+                throw VPSError.invalidArgument("--score-threshold must be within 0…1, got \(t)")
+            }
+        }
+    }
+
     static let definition = StageDefinition(
         name: "detect", summary: "Mask R-CNN heads on the features: boxes, classes, scores, masks, embeddings, stuff",
-        keys: ["score_threshold"],
+        settings: Settings.self,
         builder: .stage { settings, _ in
-            let t = try settings.optionalDouble("score_threshold")
-            if let t, !(0...1).contains(t) { throw VPSError.invalidArgument("--score-threshold must be within 0…1, got \(t)") }
-            return DetectStage(scoreThreshold: t.map { Float($0) })
+            DetectStage(scoreThreshold: try settings.decode(Settings.self).scoreThreshold.map { Float($0) })
         })
 }
 

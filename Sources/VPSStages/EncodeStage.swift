@@ -60,25 +60,57 @@ public final class EncodeStage: Stage {
     public func finish() throws { try encoder?.finish() }
     public func abort() { encoder?.abort() }
 
+    /// The `encode` stage's settings.
+    public struct Settings: SettingsDecodable, Equatable {
+        /// x264 preset, `ultrafast` … `veryslow`.
+        public var preset = "veryfast"
+        /// x264 constant rate factor, 0…51 (lower: better).
+        public var crf = 20
+        /// First source frame index to encode.
+        public var keepFirst = 0
+        /// Last source frame index to encode (inclusive).
+        public var keepLast = Int.max
+
+        /// x264's presets, fastest first.
+        public static let presets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"]
+
+        public init() {}
+
+        public enum CodingKeys: String, CodingKey, CaseIterable {
+            case preset, crf, keepFirst = "keep_first", keepLast = "keep_last"
+        }
+        public static let settingsOwner = "encode"
+
+        public init(from decoder: Decoder) throws {
+            self = try Self.decoded(from: decoder) { c, s in
+                try c.decode(.preset, into: &s.preset)
+                try c.decode(.crf, into: &s.crf)
+                try c.decode(.keepFirst, into: &s.keepFirst)
+                try c.decode(.keepLast, into: &s.keepLast)
+            }
+        }
+
+        /// Checks ranges; throws `VPSError.invalidPipeline` naming the key.
+        public func validate() throws {
+            guard (0...51).contains(crf) else { throw VPSError.invalidPipeline("encode crf must be 0…51, got \(crf)") }
+            guard Self.presets.contains(preset) else {
+                throw VPSError.invalidPipeline("encode preset '\(preset)' is unknown; valid: \(Self.presets.joined(separator: ", "))")
+            }
+            guard keepFirst >= 0, keepFirst <= keepLast else { throw VPSError.invalidPipeline("encode keep_first must be 0…keep_last") }
+        }
+
+        /// The source frames to encode; nil for all.
+        public var keep: ClosedRange<Int>? { keepFirst == 0 && keepLast == Int.max ? nil : keepFirst...keepLast }
+    }
+
     static let definition = StageDefinition(
-        name: "encode", summary: "encode the canvas to H.264 MP4 (libx264, yuv420p, +faststart)",
-        keys: ["preset", "crf", "keep_first", "keep_last"],
+        name: "encode", summary: "encode the canvas to H.264 MP4 (libx264, yuv420p, +faststart)", settings: Settings.self,
         builder: .stage { settings, context in
             guard let output = context.output else { throw VPSError.invalidArgument("an output path (-o) is required") }
-            let crf = try settings.int("crf", default: 20)
-            guard (0...51).contains(crf) else { throw VPSError.invalidPipeline("encode crf must be 0…51, got \(crf)") }
-            let preset = try settings.string("preset", default: "veryfast")
-            let presets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"]
-            guard presets.contains(preset) else {
-                throw VPSError.invalidPipeline("encode preset '\(preset)' is unknown; valid: \(presets.joined(separator: ", "))")
-            }
+            let s = try settings.decode(Settings.self)
             var rate = context.frameRate ?? Rational(25, 1)
             if context.selection.stride > 1 { rate = Rational(rate.num, rate.den * context.selection.stride) }
-            let first = try settings.int("keep_first", default: 0)
-            let last = try settings.int("keep_last", default: Int.max)
-            guard first >= 0, first <= last else { throw VPSError.invalidPipeline("encode keep_first must be 0…keep_last") }
-            let keep = first == 0 && last == Int.max ? nil : first...last
             return try EncodeStage(path: output, frameRate: rate,
-                                   settings: EncoderSettings(preset: preset, crf: crf, threads: context.threads), keep: keep)
+                                   settings: EncoderSettings(preset: s.preset, crf: s.crf, threads: context.threads), keep: s.keep)
         })
 }

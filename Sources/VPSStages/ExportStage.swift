@@ -51,18 +51,54 @@ public final class PanopticExportStage: Stage {
 /// `--format`) exports the fused, tracked result; `input: detections` (COCO
 /// only) exports the detector's raw instances, overlaps included, as
 /// `vps segment` does.
-enum ExportStage {
+public enum ExportStage {
+    /// What an export writes.
+    public enum Input: String, CaseIterable, Sendable {
+        /// The fused, tracked panoptic result.
+        case panoptic
+        /// The detector's raw instances (COCO only).
+        case detections
+    }
+
+    /// The `export` stage's settings.
+    public struct Settings: SettingsDecodable, Equatable {
+        /// The output file or directory; required.
+        public var path = ""
+        /// `ExportFormat`'s argument name (youtube-vis, coco, mots, mot, panoptic).
+        public var format = "coco"
+        public var input = Input.panoptic
+
+        public init() {}
+
+        public enum CodingKeys: String, CodingKey, CaseIterable { case path, format, input }
+        public static let settingsOwner = "export"
+
+        public init(from decoder: Decoder) throws {
+            self = try Self.decoded(from: decoder) { c, s in
+                try c.decode(.path, into: &s.path)
+                try c.decode(.format, into: &s.format)
+                var input = s.input.rawValue
+                try c.decode(.input, into: &input)
+                guard let i = Input(rawValue: input) else {
+                    throw VPSError.invalidPipeline("export input '\(input)' is unknown; valid: panoptic, detections")
+                }
+                s.input = i
+            }
+        }
+
+        public func validate() throws {
+            guard !path.isEmpty else { throw VPSError.invalidPipeline("export needs a path (--export FILE)") }
+        }
+    }
+
     static let definition = StageDefinition(
         name: "export", summary: "write results (input panoptic: youtube-vis|coco|mots|mot|panoptic; input detections: coco)",
-        keys: ["path", "format", "input"],
+        settings: Settings.self,
         builder: .stage { settings, _ in
-            let path = try settings.string("path", default: "")
-            guard !path.isEmpty else { throw VPSError.invalidPipeline("export needs a path (--export FILE)") }
-            let format = try settings.string("format", default: "coco")
-            switch try settings.string("input", default: "panoptic") {
-            case "panoptic": return try PanopticExportStage(path: path, format: try ExportFormat(argument: format))
-            case "detections": return try InstanceExportStage(path: path, format: format)
-            case let other: throw VPSError.invalidPipeline("export input '\(other)' is unknown; valid: panoptic, detections")
+            let s = try settings.decode(Settings.self)
+            switch s.input {
+            case .panoptic: return try PanopticExportStage(path: s.path, format: try ExportFormat(argument: s.format))
+            case .detections: return try InstanceExportStage(path: s.path, format: s.format)
             }
         })
 }

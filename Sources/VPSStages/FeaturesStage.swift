@@ -77,34 +77,74 @@ public final class FeaturesStage: Stage {
         packet[FeaturesKey.self] = FrameFeatures(model: model, maps: maps)
     }
 
+    /// The `features` stage's settings.
+    public struct Settings: SettingsDecodable, Equatable {
+        /// The checkpoint (.safetensors or torchvision .pth); empty: the
+        /// model a command stored as `FeaturesModel`.
+        public var weights = ""
+        /// A model configuration file for a checkpoint without one; empty: none.
+        public var modelConfig = ""
+        /// `KeyFrameSchedule.interval`: 1…1000 (1: every frame).
+        public var interval = 1
+        /// `KeyFrameSchedule.maxMotion`, frame pixels ≥ 0 (0: off).
+        public var maxMotion = 0.0
+        /// `KeyFrameSchedule.maxOutside`, a share within 0…1 (0: off).
+        public var maxOutside = 0.0
+        /// `KeyFrameSchedule.Propagation`: features or masks.
+        public var propagate = KeyFrameSchedule.Propagation.features.rawValue
+
+        public init() {}
+
+        public enum CodingKeys: String, CodingKey, CaseIterable {
+            case weights, modelConfig = "model_config", interval, maxMotion = "max_motion", maxOutside = "max_outside", propagate
+        }
+        public static let settingsOwner = "features"
+
+        public init(from decoder: Decoder) throws {
+            self = try Self.decoded(from: decoder) { c, s in
+                try c.decode(.weights, into: &s.weights)
+                try c.decode(.modelConfig, into: &s.modelConfig)
+                try c.decode(.interval, into: &s.interval)
+                try c.decode(.maxMotion, into: &s.maxMotion)
+                try c.decode(.maxOutside, into: &s.maxOutside)
+                try c.decode(.propagate, into: &s.propagate)
+            }
+        }
+
+        /// Checks ranges; throws `VPSError.invalidPipeline` naming the key.
+        public func validate() throws {
+            guard (1...1000).contains(interval) else {
+                throw VPSError.invalidPipeline("features interval must be a frame count within 1…1000 (1: every frame), got \(interval)")
+            }
+            guard maxMotion >= 0, maxMotion.isFinite else {
+                throw VPSError.invalidPipeline("features max_motion must be ≥ 0 pixels (0: off), got \(maxMotion)")
+            }
+            guard (0...1).contains(maxOutside) else {
+                throw VPSError.invalidPipeline("features max_outside must be a share within 0…1 (0: off), got \(maxOutside)")
+            }
+            guard KeyFrameSchedule.Propagation(rawValue: propagate) != nil else {
+                let valid = KeyFrameSchedule.Propagation.allCases.map(\.rawValue).joined(separator: ", ")
+                throw VPSError.invalidPipeline("features propagate '\(propagate)' is unknown; valid: \(valid)")
+            }
+        }
+
+        /// The key-frame schedule these settings describe (valid once `validate()` passed).
+        public var schedule: KeyFrameSchedule {
+            KeyFrameSchedule(interval: interval, maxMotion: maxMotion, maxOutside: maxOutside,
+                             propagate: KeyFrameSchedule.Propagation(rawValue: propagate) ?? .features)
+        }
+    }
+
     static let definition = StageDefinition(
         name: "features", summary: "ResNet-FPN backbone features (loads the model checkpoint); on key frames only with interval > 1",
-        keys: ["weights", "model_config", "interval", "max_motion", "max_outside", "propagate"],
+        settings: Settings.self,
         builder: .stage { settings, context in
-            let weights = try settings.string("weights", default: "")
-            let config = try settings.string("model_config", default: "")
-            let schedule = try keyFrames(from: settings)
-            if weights.isEmpty, let model = context[FeaturesModel.self] { return FeaturesStage(model: model, schedule: schedule) }
-            guard !weights.isEmpty else {
+            let s = try settings.decode(Settings.self)
+            if s.weights.isEmpty, let model = context[FeaturesModel.self] { return FeaturesStage(model: model, schedule: s.schedule) }
+            guard !s.weights.isEmpty else {
                 throw VPSError.invalidArgument("this model needs weights: pass --weights FILE (.safetensors or torchvision .pth)")
             }
-            return FeaturesStage(model: try MaskRCNN.load(path: weights, configFile: config.isEmpty ? nil : config), schedule: schedule)
+            return FeaturesStage(model: try MaskRCNN.load(path: s.weights, configFile: s.modelConfig.isEmpty ? nil : s.modelConfig),
+                                 schedule: s.schedule)
         })
-
-    /// The key-frame settings, each checked.
-    static func keyFrames(from settings: StageSettings) throws -> KeyFrameSchedule {
-        let interval = try settings.int("interval", default: 1)
-        guard (1...1000).contains(interval) else {
-            throw VPSError.invalidPipeline("features interval must be a frame count within 1…1000 (1: every frame), got \(interval)")
-        }
-        let motion = try settings.double("max_motion", default: 0), outside = try settings.double("max_outside", default: 0)
-        guard motion >= 0, motion.isFinite else { throw VPSError.invalidPipeline("features max_motion must be ≥ 0 pixels (0: off), got \(motion)") }
-        guard (0...1).contains(outside) else { throw VPSError.invalidPipeline("features max_outside must be a share within 0…1 (0: off), got \(outside)") }
-        let name = try settings.string("propagate", default: "features")
-        guard let propagate = KeyFrameSchedule.Propagation(rawValue: name) else {
-            let valid = KeyFrameSchedule.Propagation.allCases.map(\.rawValue).joined(separator: ", ")
-            throw VPSError.invalidPipeline("features propagate '\(name)' is unknown; valid: \(valid)")
-        }
-        return KeyFrameSchedule(interval: interval, maxMotion: motion, maxOutside: outside, propagate: propagate)
-    }
 }

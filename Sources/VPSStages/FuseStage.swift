@@ -49,18 +49,43 @@ public final class FuseStage: Stage {
         packet[FeaturesKey.self] = FrameFeatures(model: features.model, maps: states.last!)
     }
 
+    /// The `fuse` stage's settings.
+    public struct Settings: SettingsDecodable, Equatable {
+        /// `Mode`: cosine or none.
+        public var mode = Mode.cosine.rawValue
+        /// τ of `CosineFusion`, ≥ 0.
+        public var temperature = 10.0
+        /// Frames aggregated, 1…32.
+        public var window = 1
+
+        public init() {}
+
+        public enum CodingKeys: String, CodingKey, CaseIterable { case mode, temperature, window }
+        public static let settingsOwner = "fuse"
+
+        public init(from decoder: Decoder) throws {
+            self = try Self.decoded(from: decoder) { c, s in
+                try c.decode(.mode, into: &s.mode)
+                try c.decode(.temperature, into: &s.temperature)
+                try c.decode(.window, into: &s.window)
+            }
+        }
+
+        /// Checks ranges; throws `VPSError.invalidPipeline` naming the key.
+        public func validate() throws {
+            guard Mode(rawValue: mode) != nil else {
+                throw VPSError.invalidPipeline("fuse mode '\(mode)' is unknown; valid: \(Mode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard temperature.isFinite, temperature >= 0 else { throw VPSError.invalidPipeline("fuse temperature must be ≥ 0, got \(temperature)") }
+            guard (1...32).contains(window) else { throw VPSError.invalidPipeline("fuse window must be a frame count within 1…32, got \(window)") }
+        }
+    }
+
     static let definition = StageDefinition(
         name: "fuse", summary: "fuse each frame's features with earlier frames' warped by the motion map (mode cosine|none)",
-        keys: ["mode", "temperature", "window"],
+        settings: Settings.self,
         builder: .stage { settings, _ in
-            let name = try settings.string("mode", default: Mode.cosine.rawValue)
-            guard let mode = Mode(rawValue: name) else {
-                throw VPSError.invalidPipeline("fuse mode '\(name)' is unknown; valid: \(Mode.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            let tau = try settings.double("temperature", default: 10)
-            guard tau.isFinite, tau >= 0 else { throw VPSError.invalidPipeline("fuse temperature must be ≥ 0, got \(tau)") }
-            let window = try settings.int("window", default: 1)
-            guard (1...32).contains(window) else { throw VPSError.invalidPipeline("fuse window must be a frame count within 1…32, got \(window)") }
-            return FuseStage(mode: mode, fusion: CosineFusion(temperature: Float(tau)), window: window)
+            let s = try settings.decode(Settings.self)
+            return FuseStage(mode: Mode(rawValue: s.mode) ?? .cosine, fusion: CosineFusion(temperature: Float(s.temperature)), window: s.window)
         })
 }

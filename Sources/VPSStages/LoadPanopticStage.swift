@@ -32,12 +32,27 @@ public final class LoadPanopticStage: Stage {
         packet[PanopticKey.self] = PanopticResult(frame: try video.frame(k, png: png), categories: video.categories)
     }
 
+    /// The `load_panoptic` stage's settings.
+    public struct Settings: SettingsDecodable, Equatable {
+        /// The panoptic directory; required.
+        public var path = ""
+
+        public init() {}
+
+        public enum CodingKeys: String, CodingKey, CaseIterable { case path }
+        public static let settingsOwner = "load_panoptic"
+
+        public init(from decoder: Decoder) throws {
+            self = try Self.decoded(from: decoder) { c, s in try c.decode(.path, into: &s.path) }
+        }
+
+        public func validate() throws {
+            guard !path.isEmpty else { throw VPSError.invalidPipeline("load_panoptic needs a path (a panoptic directory)") }
+        }
+    }
+
     static let definition = StageDefinition(
         name: "load_panoptic", summary: "read each frame's panoptic result from a panoptic directory (path)",
-        keys: ["path"],
-        builder: .stage { settings, _ in
-            let path = try settings.string("path", default: "")
-            guard !path.isEmpty else { throw VPSError.invalidPipeline("load_panoptic needs a path (a panoptic directory)") }
-            return try LoadPanopticStage(path: path)
-        })
+        settings: Settings.self,
+        builder: .stage { settings, _ in try LoadPanopticStage(path: try settings.decode(Settings.self).path) })
 }

@@ -33,13 +33,34 @@ public final class MotionStage: Stage {
         previous = gray
     }
 
+    /// The `motion` stage's settings.
+    public struct Settings: SettingsDecodable, Equatable {
+        /// `dis` or `farneback` (see `FlowMethod`).
+        public var method = "dis"
+        /// DIS preset: `ultrafast`, `fast` or `medium`.
+        public var preset = "fast"
+        /// Resolution the flow is computed at, relative to the frame's.
+        public var scale = 1.0
+
+        public init() {}
+
+        public enum CodingKeys: String, CodingKey, CaseIterable { case method, preset, scale }
+        public static let settingsOwner = "motion"
+
+        public init(from decoder: Decoder) throws {
+            self = try Self.decoded(from: decoder) { c, s in
+                try c.decode(.method, into: &s.method)
+                try c.decode(.preset, into: &s.preset)
+                try c.decode(.scale, into: &s.scale)
+            }
+        }
+    }
+
     static let definition = StageDefinition(
-        name: "motion", summary: "optical flow to the previous frame (the motion map)",
-        keys: ["method", "preset", "scale"],
+        name: "motion", summary: "optical flow to the previous frame (the motion map)", settings: Settings.self,
         builder: .stage { settings, context in
             if context.threads > 0 { FlowEstimator.setThreads(context.threads) }
-            let method = try FlowMethod(name: settings.string("method", default: "dis"),
-                                        preset: settings.string("preset", default: "fast"))
-            return try MotionStage(method: method, scale: settings.double("scale", default: 1))
+            let s = try settings.decode(Settings.self)
+            return try MotionStage(method: try FlowMethod(name: s.method, preset: s.preset), scale: s.scale)
         })
 }

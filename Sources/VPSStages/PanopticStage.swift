@@ -43,24 +43,6 @@ public final class PanopticStage: Stage {
 
     static let definition = StageDefinition(
         name: "panoptic", summary: "fuse tracked instances and stuff into one panoptic map per frame (Detectron2's rule)",
-        keys: ["overlap_threshold", "stuff_area_threshold", "score_threshold"],
-        builder: .stage { settings, _ in PanopticStage(fusion: try fusion(from: settings)) })
-
-    /// The fusion thresholds from a pipeline's settings, each checked.
-    static func fusion(from settings: StageSettings) throws -> PanopticFusion {
-        let d = PanopticFusion()
-        let overlap = try settings.double("overlap_threshold", default: d.overlapThreshold)
-        guard (0...1).contains(overlap) else {
-            throw VPSError.invalidPipeline("panoptic overlap_threshold must be within 0…1 (the largest covered fraction of an instance), got \(overlap)")
-        }
-        let area = try settings.int("stuff_area_threshold", default: d.stuffAreaThreshold)
-        guard area >= 0 else {
-            throw VPSError.invalidPipeline("panoptic stuff_area_threshold must be a pixel count ≥ 0, got \(area)")
-        }
-        let score = try settings.double("score_threshold", default: d.scoreThreshold)
-        guard (0...1).contains(score) else {
-            throw VPSError.invalidPipeline("panoptic score_threshold must be within 0…1, got \(score)")
-        }
-        return PanopticFusion(overlapThreshold: overlap, stuffAreaThreshold: area, scoreThreshold: score)
-    }
+        settings: PanopticFusion.self,
+        builder: .stage { settings, _ in PanopticStage(fusion: try settings.decode(PanopticFusion.self)) })
 }

@@ -55,7 +55,25 @@ public final class PropagateStage: Stage {
         return out
     }
 
+    /// The `propagate` stage takes no settings.
+    public struct Settings: SettingsDecodable, Equatable {
+        public init() {}
+        /// No keys.
+        public enum CodingKeys: CodingKey, CaseIterable {
+            public var stringValue: String { switch self {} }
+            public init?(stringValue: String) { nil }
+            public var intValue: Int? { nil }
+            public init?(intValue: Int) { nil }
+        }
+        public static let settingsOwner = "propagate"
+        public init(from decoder: Decoder) throws { self = try Self.decoded(from: decoder) { _, _ in } }
+    }
+
     static let definition = StageDefinition(
         name: "propagate", summary: "carry the last detections forward by the motion map on frames detect skipped (key frames)",
-        keys: [], builder: .stage { _, _ in PropagateStage() })
+        settings: Settings.self,
+        builder: .stage { settings, _ in
+            _ = try settings.decode(Settings.self)
+            return PropagateStage()
+        })
 }

@@ -12,58 +12,102 @@ import VPSPipeline
 /// A setting that belongs to another mode is rejected, so a typo'd pipeline
 /// fails before the first frame instead of being silently ignored.
 public enum RenderStage {
-    /// Each mode and the settings it takes (besides `mode`).
-    static let modes: [(name: String, keys: [String])] = [
-        ("flow", ["side_by_side", "max_magnitude"]),
-        ("instances", ["mask_opacity"]),
-        ("panoptic", ["mask_opacity", "stuff_opacity", "trails", "label_scale"]),
-    ]
+    /// What `render` draws.
+    public enum Mode: String, CaseIterable, Sendable {
+        case flow, instances, panoptic
+
+        /// The settings the mode takes (besides `mode`).
+        var keys: [Settings.CodingKeys] {
+            switch self {
+            case .flow: return [.sideBySide, .maxMagnitude]
+            case .instances: return [.maskOpacity]
+            case .panoptic: return [.maskOpacity, .stuffOpacity, .trails, .labelScale]
+            }
+        }
+    }
+
+    /// The `render` stage's settings: `mode` and the settings of every mode,
+    /// of which a pipeline may set only its mode's.
+    public struct Settings: SettingsDecodable, Equatable {
+        public var mode = Mode.flow
+        /// flow: the frame and the motion map side by side.
+        public var sideBySide = false
+        /// flow: the flow magnitude (pixels) of full saturation; nil: each frame's largest.
+        public var maxMagnitude: Double?
+        /// instances, panoptic: opacity of the instance masks, 0…1.
+        public var maskOpacity = 0.5
+        /// panoptic: opacity of the stuff tint, 0…1.
+        public var stuffOpacity = 0.25
+        /// panoptic: frames of motion trail per track, 0…10000 (0: none).
+        public var trails = 0
+        /// panoptic: label font scale in 0…10; nil: one that follows the frame height.
+        public var labelScale: Double?
+
+        public init() {}
+
+        public enum CodingKeys: String, CodingKey, CaseIterable {
+            case mode, sideBySide = "side_by_side", maxMagnitude = "max_magnitude"
+            case maskOpacity = "mask_opacity", stuffOpacity = "stuff_opacity", trails, labelScale = "label_scale"
+        }
+        public static let settingsOwner = "render"
+
+        /// The mode first, then only that mode's keys: a setting of another
+        /// mode is an error naming the modes it belongs to.
+        public init(from decoder: Decoder) throws {
+            self = try Self.decoded(from: decoder) { c, s in
+                var name = s.mode.rawValue
+                try c.decode(.mode, into: &name)
+                guard let mode = Mode(rawValue: name) else {
+                    throw VPSError.invalidPipeline("render mode '\(name)' is unknown; valid: \(Mode.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                s.mode = mode
+                for key in c.allKeys where key != .mode && !mode.keys.contains(key) {
+                    let owners = Mode.allCases.filter { $0.keys.contains(key) }.map(\.rawValue).joined(separator: ", ")
+                    throw VPSError.invalidPipeline("render setting '\(key.rawValue)' applies to mode \(owners), not \(mode.rawValue)")
+                }
+                try c.decode(.sideBySide, into: &s.sideBySide)
+                try c.decode(.maxMagnitude, into: &s.maxMagnitude)
+                try c.decode(.maskOpacity, into: &s.maskOpacity)
+                try c.decode(.stuffOpacity, into: &s.stuffOpacity)
+                try c.decode(.trails, into: &s.trails)
+                try c.decode(.labelScale, into: &s.labelScale)
+            }
+        }
+
+        /// Checks ranges; throws `VPSError.invalidPipeline` naming the key.
+        public func validate() throws {
+            guard (0...10_000).contains(trails) else {
+                throw VPSError.invalidPipeline("render trails must be a frame count within 0…10000 (0 = no trails), got \(trails)")
+            }
+            for (key, a) in [(CodingKeys.maskOpacity, maskOpacity), (.stuffOpacity, stuffOpacity)] where !(0...1).contains(a) {
+                throw VPSError.invalidPipeline("render \(key.rawValue) must be within 0…1, got \(a)")
+            }
+            if let s = labelScale, !(s > 0 && s <= 10) {
+                throw VPSError.invalidPipeline("render label_scale must be within 0…10, got \(s)")
+            }
+            if let m = maxMagnitude, !(m > 0) {
+                throw VPSError.invalidPipeline("render max_magnitude must be positive, got \(m)")
+            }
+        }
+    }
 
     static let definition = StageDefinition(
         name: "render",
         summary: "draw the output picture (mode flow: colour-coded motion map; instances: masks, boxes, labels; "
             + "panoptic: stuff, tracked things in per-ID colours, IDs, trails)",
-        keys: ["mode"] + modes.flatMap(\.keys).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } },
-        builder: .stage { settings, _ in try build(settings) })
+        settings: Settings.self,
+        builder: .stage { settings, _ in build(try settings.decode(Settings.self)) })
 
-    static func build(_ settings: StageSettings) throws -> Stage {
-        let mode = try settings.string("mode", default: "flow")
-        guard let entry = modes.first(where: { $0.name == mode }) else {
-            throw VPSError.invalidPipeline("render mode '\(mode)' is unknown; valid: \(modes.map(\.name).joined(separator: ", "))")
+    /// The drawing stage of `settings.mode`.
+    static func build(_ s: Settings) -> Stage {
+        switch s.mode {
+        case .instances:
+            return InstanceRenderStage(maskOpacity: Float(s.maskOpacity))
+        case .panoptic:
+            return PanopticRenderStage(maskOpacity: Float(s.maskOpacity), stuffOpacity: Float(s.stuffOpacity),
+                                       trailLength: s.trails, labelScale: s.labelScale)
+        case .flow:
+            return FlowRenderStage(maxMagnitude: s.maxMagnitude.map { Float($0) }, sideBySide: s.sideBySide)
         }
-        for key in settings.values.keys.sorted() where key != "mode" && !entry.keys.contains(key) {
-            let owners = modes.filter { $0.keys.contains(key) }.map(\.name).joined(separator: ", ")
-            throw VPSError.invalidPipeline("render setting '\(key)' applies to mode \(owners), not \(mode)")
-        }
-        switch mode {
-        case "instances":
-            return InstanceRenderStage(maskOpacity: try opacity(settings, "mask_opacity", default: 0.5))
-        case "panoptic":
-            let trails = try settings.int("trails", default: 0)
-            guard (0...10_000).contains(trails) else {
-                throw VPSError.invalidPipeline("render trails must be a frame count within 0…10000 (0 = no trails), got \(trails)")
-            }
-            return PanopticRenderStage(maskOpacity: try opacity(settings, "mask_opacity", default: 0.5),
-                                       stuffOpacity: try opacity(settings, "stuff_opacity", default: 0.25),
-                                       trailLength: trails, labelScale: try labelScale(settings))
-        default:
-            let m = try settings.optionalDouble("max_magnitude")
-            if let m, !(m > 0) { throw VPSError.invalidPipeline("render max_magnitude must be positive, got \(m)") }
-            return FlowRenderStage(maxMagnitude: m.map { Float($0) },
-                                   sideBySide: try settings.bool("side_by_side", default: false))
-        }
-    }
-
-    /// `label_scale`: a positive font scale, or absent for one that follows the frame height.
-    static func labelScale(_ settings: StageSettings) throws -> Double? {
-        guard let s = try settings.optionalDouble("label_scale") else { return nil }
-        guard s > 0, s <= 10 else { throw VPSError.invalidPipeline("render label_scale must be within 0…10, got \(s)") }
-        return s
-    }
-
-    static func opacity(_ settings: StageSettings, _ key: String, default d: Double) throws -> Float {
-        let a = try settings.double(key, default: d)
-        guard (0...1).contains(a) else { throw VPSError.invalidPipeline("render \(key) must be within 0…1, got \(a)") }
-        return Float(a)
     }
 }

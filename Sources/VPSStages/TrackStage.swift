@@ -71,15 +71,33 @@ public final class TrackStage: Stage {
         }
     }
 
+    /// The `track` stage's own setting, `method`; its other settings are `TrackerConfig`'s.
+    public struct Settings: SettingsDecodable, Equatable {
+        public var method = Method.hungarian
+
+        public init() {}
+
+        public enum CodingKeys: String, CodingKey, CaseIterable { case method }
+        public static let settingsOwner = "track"
+
+        public init(from decoder: Decoder) throws {
+            self = try Self.decoded(from: decoder) { c, s in
+                var name = s.method.rawValue
+                try c.decode(.method, into: &name)
+                guard let method = Method(rawValue: name) else {
+                    throw VPSError.invalidPipeline("track method '\(name)' is unknown; valid: \(Method.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                s.method = method
+            }
+        }
+    }
+
     static let definition = StageDefinition(
         name: "track", summary: "persistent instance IDs (method hungarian: motion-compensated mask IoU, lifecycle; greedy: VPSNet baseline)",
-        keys: ["method"] + TrackerConfig.settingKeys,
+        keys: Settings.settingKeys + TrackerConfig.settingKeys,
         builder: .stage { settings, _ in
-            let name = try settings.string("method", default: Method.hungarian.rawValue)
-            guard let method = Method(rawValue: name) else {
-                throw VPSError.invalidPipeline("track method '\(name)' is unknown; valid: \(Method.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            let config = try settings.decode(TrackerConfig.self, excluding: ["method"])
-            return try TrackStage(method: method, config: config, explicitSettings: Set(settings.values.keys))
+            let own = try settings.decode(Settings.self, excluding: Set(TrackerConfig.settingKeys))
+            let config = try settings.decode(TrackerConfig.self, excluding: Set(Settings.settingKeys))
+            return try TrackStage(method: own.method, config: config, explicitSettings: Set(settings.values.keys))
         })
 }

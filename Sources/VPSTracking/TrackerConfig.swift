@@ -16,7 +16,7 @@ import VPSCore
 /// brought into the current frame (warped by the motion map when the track
 /// was seen in the previous frame, moved at its own velocity while lost);
 /// the greedy baseline uses the plain box IoU with the last box.
-public struct TrackerConfig: Codable, Equatable, Sendable {
+public struct TrackerConfig: Codable, SettingsDecodable, Equatable, Sendable {
     /// Multiplies embedding dot products before the softmax. 1 for a trained
     /// track head (its logits are learned at scale); the fallback without
     /// one, pooled RoI features, is L2-normalised (dot = cosine in −1…1), so
@@ -56,7 +56,7 @@ public struct TrackerConfig: Codable, Equatable, Sendable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
+    public enum CodingKeys: String, CodingKey, CaseIterable {
         case embeddingScale = "embedding_scale", newObjectLogit = "new_object_logit", newObjectIou = "new_object_iou"
         case scoreWeight = "score_weight", iouWeight = "iou_weight", labelWeight = "label_weight"
         case motionCompensation = "motion_compensation", confirmHits = "confirm_hits"
@@ -64,42 +64,25 @@ public struct TrackerConfig: Codable, Equatable, Sendable {
         case embeddingMomentum = "embedding_momentum", velocityMomentum = "velocity_momentum"
     }
 
-    /// Every key a `track` stage accepts (for the stage table's `keys`).
-    public static var settingKeys: [String] { CodingKeys.allCases.map(\.rawValue) }
-
-    struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
+    public static let settingsOwner = "track"
 
     /// Decodes the keys present, keeps the defaults for the others, and
     /// rejects unknown keys and out-of-range values (`VPSError.invalidPipeline`).
     public init(from decoder: Decoder) throws {
-        let all = try decoder.container(keyedBy: AnyKey.self)
-        let valid = CodingKeys.allCases.map(\.rawValue)
-        if let bad = all.allKeys.map(\.stringValue).first(where: { !valid.contains($0) }) {
-            throw VPSError.invalidPipeline("track: unknown setting '\(bad)' (valid: \(valid.joined(separator: ", ")))")
+        self = try Self.decoded(from: decoder) { c, s in
+            try c.decode(.embeddingScale, into: &s.embeddingScale)
+            try c.decode(.newObjectLogit, into: &s.newObjectLogit)
+            try c.decode(.newObjectIou, into: &s.newObjectIou)
+            try c.decode(.scoreWeight, into: &s.scoreWeight)
+            try c.decode(.iouWeight, into: &s.iouWeight)
+            try c.decode(.labelWeight, into: &s.labelWeight)
+            try c.decode(.motionCompensation, into: &s.motionCompensation)
+            try c.decode(.confirmHits, into: &s.confirmHits)
+            try c.decode(.maxLostFrames, into: &s.maxLostFrames)
+            try c.decode(.maxLostTracks, into: &s.maxLostTracks)
+            try c.decode(.embeddingMomentum, into: &s.embeddingMomentum)
+            try c.decode(.velocityMomentum, into: &s.velocityMomentum)
         }
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = TrackerConfig()
-        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
-            try c.decodeIfPresent(T.self, forKey: key) ?? fallback
-        }
-        embeddingScale = try value(.embeddingScale, d.embeddingScale)
-        newObjectLogit = try value(.newObjectLogit, d.newObjectLogit)
-        newObjectIou = try value(.newObjectIou, d.newObjectIou)
-        scoreWeight = try value(.scoreWeight, d.scoreWeight)
-        iouWeight = try value(.iouWeight, d.iouWeight)
-        labelWeight = try value(.labelWeight, d.labelWeight)
-        motionCompensation = try value(.motionCompensation, d.motionCompensation)
-        confirmHits = try value(.confirmHits, d.confirmHits)
-        maxLostFrames = try value(.maxLostFrames, d.maxLostFrames)
-        maxLostTracks = try value(.maxLostTracks, d.maxLostTracks)
-        embeddingMomentum = try value(.embeddingMomentum, d.embeddingMomentum)
-        velocityMomentum = try value(.velocityMomentum, d.velocityMomentum)
-        try validate()
     }
 
     /// Checks ranges; throws `VPSError.invalidPipeline` naming the key.

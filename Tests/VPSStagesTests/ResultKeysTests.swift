@@ -24,13 +24,13 @@ final class BuiltinPipelineTests: XCTestCase {
     func testStockPipelinesUseKnownStagesAndSettings() throws {
         let registry = StandardStages.registry
         for (name, yaml) in BuiltinPipelines.yaml {
-            let spec = try PipelineSpec.parse(yaml: yaml, origin: name)
+            let spec = try PipelineSpec.parse(yaml: yaml, origin: name, builtins: BuiltinPipelines.yaml)
             for stage in spec.stages {
                 let def = try XCTUnwrap(registry.definitions.first { $0.name == stage.name }, "\(name): \(stage.name)")
                 for key in stage.settings.keys { XCTAssertTrue(def.keys.contains(key), "\(name): \(stage.name).\(key)") }
             }
         }
-        let order = { (name: String) in try PipelineSpec.parse(yaml: BuiltinPipelines.yaml[name]!, origin: name).stages.map(\.name) }
+        let order = { (name: String) in try PipelineSpec.builtin(name, in: BuiltinPipelines.yaml).stages.map(\.name) }
         XCTAssertEqual(try order("default"), ["decode", "motion", "features", "detect", "track", "panoptic", "render", "encode"])
         XCTAssertEqual(try order("per-frame"), ["decode", "features", "detect", "track", "panoptic", "render", "encode"])
     }

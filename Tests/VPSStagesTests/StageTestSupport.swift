@@ -6,10 +6,11 @@ import VPSStages
 
 /// Builds one stage of the standard table from settings, as a pipeline file
 /// would: the registry's own checks of the name and the setting keys first.
-func buildStage(_ name: String, _ settings: [String: SettingValue]) throws -> Stage {
+/// `output` is the command's output path (the `encode` stage needs one).
+func buildStage(_ name: String, _ settings: [String: SettingValue], output: String? = nil) throws -> Stage {
     let def = try StandardStages.registry.definition(for: StageSpec(name: name, settings: settings), in: "test")
     guard case .stage(let make) = def.builder else { throw VPSError.invalidPipeline("\(name) is a source") }
-    return try make(StageSettings(stage: name, values: settings), BuildContext(input: "test"))
+    return try make(StageSettings(stage: name, values: settings), BuildContext(input: "test", output: output))
 }
 
 /// A packet of frame `index` holding `image`.
