@@ -68,3 +68,17 @@ struct AnySettingKey: CodingKey {
     init(stringValue: String) { self.stringValue = stringValue }
     init?(intValue: Int) { nil }
 }
+
+extension KeyedDecodingContainer {
+    /// Sets `value` to the case the setting under `key` names, when there is
+    /// one; an unknown name is `VPSError.invalidPipeline("<what> '<name>' is
+    /// unknown; valid: …")`, listing the cases in order.
+    public func decode<T: RawRepresentable & CaseIterable>(_ key: Key, into value: inout T, what: String) throws
+    where T.RawValue == String {
+        guard let name = try decodeIfPresent(String.self, forKey: key) else { return }
+        guard let v = T(rawValue: name) else {
+            throw VPSError.invalidPipeline("\(what) '\(name)' is unknown; valid: \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        value = v
+    }
+}

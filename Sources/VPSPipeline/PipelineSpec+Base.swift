@@ -80,12 +80,19 @@ extension PipelineSpec {
             }
             spec.stages.removeAll { $0.name == name }
         }
+        var previous: Int?  // where the entry before this one landed
         for entry in parsed.stages ?? [] {
             let matching = spec.stages.indices.filter { spec.stages[$0].name == entry.name }
-            guard !matching.isEmpty else {
-                throw VPSError.invalidPipeline("\(doc.origin): stage '\(entry.name)' is not in base '\(baseName)' (its stages: \(spec.stages.map(\.name).joined(separator: ", "))); a pipeline with a base can only change its stages' settings")
+            if matching.isEmpty {
+                guard let p = previous else {
+                    throw VPSError.invalidPipeline("\(doc.origin): stage '\(entry.name)' is not in base '\(baseName)' (its stages: \(spec.stages.map(\.name).joined(separator: ", "))); a new stage goes after the entry before it, so the first entry must name a stage of the base")
+                }
+                spec.stages.insert(entry, at: p + 1)
+                previous = p + 1
+                continue
             }
             for i in matching { spec.stages[i].settings.merge(entry.settings) { _, derived in derived } }
+            previous = matching.last
         }
         spec.name = parsed.name
         if let d = parsed.description { spec.description = d }

@@ -57,8 +57,10 @@ public struct StageSpec: Equatable, Sendable {
 ///   named in `without`.
 /// - Each entry of `stages` names a stage of the base (every stage of that
 ///   name) and merges its settings into it: a key the entry sets replaces
-///   the base's, the base's other keys stay. A stage the base lacks is an
-///   error that names it; so is a `without` name the base lacks.
+///   the base's, the base's other keys stay. An entry naming a stage the
+///   base lacks adds that stage right after the stage the entry before it
+///   names (so the first entry must name one of the base's); a `without`
+///   name the base lacks is an error.
 /// - `name` is the file's own (or its file name); `description` and
 ///   `queue_capacity` are the file's when it sets them, else the base's.
 /// - An unknown base, a base that cannot be read, and a cycle of bases are

@@ -49,53 +49,21 @@ stages:
         "fast": #"""
 # vps annotate --pipeline fast: key frames (Deep Feature Flow). The backbone
 # and FPN run on every `interval`-th frame, and earlier when the motion since
-# the last key frame grows large; the frames in between get the key frame's
-# features warped along the composed motion map, and the heads run on them.
-# With `propagate: masks` the heads are skipped too, and the `propagate` stage
-# carries the last detections forward by the motion map instead.
+# the last key frame grows large. With `propagate: masks` (here) the heads are
+# skipped between key frames too, and the `propagate` stage carries the last
+# detections forward by the motion map; with `propagate: features` the key
+# frame's features are warped along the composed motion and the heads run.
 name: fast
+base: default
 description: Key frames every 5 frames (or sooner on large motion); detections carried by the motion map in between
-queue_capacity: 4
 stages:
-  - decode: {}
-  - motion:
-      method: dis          # the motion map the tracker warps masks with
-      preset: fast
-      scale: 1.0
   - features:
-      weights: ""          # `vps annotate --weights FILE` sets it
       interval: 5          # a key frame every 5 frames…
       max_motion: 8.0      # …or when the mean motion since the key frame exceeds 8 px
       max_outside: 0.1     # …or when 10 % of the pixels have moved in from outside the frame
       propagate: masks     # masks: skip the heads, `propagate` carries the detections; features: warp the features, run the heads
-  - detect: {}             # score_threshold: the checkpoint's unless set (--score-threshold)
-  - propagate: {}          # fills the frames the heads skipped (propagate: masks)
-  - track:
-      method: hungarian    # hungarian | greedy
-      motion_compensation: true
-      iou_weight: 2.0
-      label_weight: 10.0
-      score_weight: 1.0
-      # new_object_logit: unset, 0 for a trained track head (MaskTrack R-CNN), 7 for pooled embeddings
-      new_object_iou: 0.0
-      embedding_momentum: 0.5
-      velocity_momentum: 0.5
-      confirm_hits: 2      # frames before a new track is reported
-      max_lost_frames: 30  # an object back within this many frames keeps its ID
-      max_lost_tracks: 64
-  - panoptic:
-      score_threshold: 0.5       # Detectron2's instances_score_thresh
-      overlap_threshold: 0.5     # drop an instance mostly covered by better ones
-      stuff_area_threshold: 4096 # smallest stuff region kept, in pixels
-  - render:
-      mode: panoptic
-      mask_opacity: 0.5
-      stuff_opacity: 0.25
-      trails: 0            # frames of motion trail per track (0: off)
-      # label_scale: 0.45  # label font scale; unset: follows the frame height
-  - encode:
-      preset: veryfast
-      crf: 20
+  - detect: {}
+  - propagate: {}          # fills the frames the heads skipped
 """#,
         "flow": #"""
 # vps flow: colour-coded optical-flow (motion map) video.

@@ -90,8 +90,7 @@ public final class FeaturesStage: Stage {
         public var maxMotion = 0.0
         /// `KeyFrameSchedule.maxOutside`, a share within 0…1 (0: off).
         public var maxOutside = 0.0
-        /// `KeyFrameSchedule.Propagation`: features or masks.
-        public var propagate = KeyFrameSchedule.Propagation.features.rawValue
+        public var propagate = KeyFrameSchedule.Propagation.features
 
         public init() {}
 
@@ -107,7 +106,7 @@ public final class FeaturesStage: Stage {
                 try c.decode(.interval, into: &s.interval)
                 try c.decode(.maxMotion, into: &s.maxMotion)
                 try c.decode(.maxOutside, into: &s.maxOutside)
-                try c.decode(.propagate, into: &s.propagate)
+                try c.decode(.propagate, into: &s.propagate, what: "features propagate")
             }
         }
 
@@ -122,16 +121,11 @@ public final class FeaturesStage: Stage {
             guard (0...1).contains(maxOutside) else {
                 throw VPSError.invalidPipeline("features max_outside must be a share within 0…1 (0: off), got \(maxOutside)")
             }
-            guard KeyFrameSchedule.Propagation(rawValue: propagate) != nil else {
-                let valid = KeyFrameSchedule.Propagation.allCases.map(\.rawValue).joined(separator: ", ")
-                throw VPSError.invalidPipeline("features propagate '\(propagate)' is unknown; valid: \(valid)")
-            }
         }
 
-        /// The key-frame schedule these settings describe (valid once `validate()` passed).
+        /// The key-frame schedule these settings describe.
         public var schedule: KeyFrameSchedule {
-            KeyFrameSchedule(interval: interval, maxMotion: maxMotion, maxOutside: maxOutside,
-                             propagate: KeyFrameSchedule.Propagation(rawValue: propagate) ?? .features)
+            KeyFrameSchedule(interval: interval, maxMotion: maxMotion, maxOutside: maxOutside, propagate: propagate)
         }
     }
 

@@ -51,8 +51,7 @@ public final class FuseStage: Stage {
 
     /// The `fuse` stage's settings.
     public struct Settings: SettingsDecodable, Equatable {
-        /// `Mode`: cosine or none.
-        public var mode = Mode.cosine.rawValue
+        public var mode = Mode.cosine
         /// τ of `CosineFusion`, ≥ 0.
         public var temperature = 10.0
         /// Frames aggregated, 1…32.
@@ -65,7 +64,7 @@ public final class FuseStage: Stage {
 
         public init(from decoder: Decoder) throws {
             self = try Self.decoded(from: decoder) { c, s in
-                try c.decode(.mode, into: &s.mode)
+                try c.decode(.mode, into: &s.mode, what: "fuse mode")
                 try c.decode(.temperature, into: &s.temperature)
                 try c.decode(.window, into: &s.window)
             }
@@ -73,9 +72,6 @@ public final class FuseStage: Stage {
 
         /// Checks ranges; throws `VPSError.invalidPipeline` naming the key.
         public func validate() throws {
-            guard Mode(rawValue: mode) != nil else {
-                throw VPSError.invalidPipeline("fuse mode '\(mode)' is unknown; valid: \(Mode.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
             guard temperature.isFinite, temperature >= 0 else { throw VPSError.invalidPipeline("fuse temperature must be ≥ 0, got \(temperature)") }
             guard (1...32).contains(window) else { throw VPSError.invalidPipeline("fuse window must be a frame count within 1…32, got \(window)") }
         }
@@ -86,6 +82,6 @@ public final class FuseStage: Stage {
         settings: Settings.self,
         builder: .stage { settings, _ in
             let s = try settings.decode(Settings.self)
-            return FuseStage(mode: Mode(rawValue: s.mode) ?? .cosine, fusion: CosineFusion(temperature: Float(s.temperature)), window: s.window)
+            return FuseStage(mode: s.mode, fusion: CosineFusion(temperature: Float(s.temperature)), window: s.window)
         })
 }

@@ -55,12 +55,8 @@ public enum RenderStage {
         /// mode is an error naming the modes it belongs to.
         public init(from decoder: Decoder) throws {
             self = try Self.decoded(from: decoder) { c, s in
-                var name = s.mode.rawValue
-                try c.decode(.mode, into: &name)
-                guard let mode = Mode(rawValue: name) else {
-                    throw VPSError.invalidPipeline("render mode '\(name)' is unknown; valid: \(Mode.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                s.mode = mode
+                try c.decode(.mode, into: &s.mode, what: "render mode")
+                let mode = s.mode
                 for key in c.allKeys where key != .mode && !mode.keys.contains(key) {
                     let owners = Mode.allCases.filter { $0.keys.contains(key) }.map(\.rawValue).joined(separator: ", ")
                     throw VPSError.invalidPipeline("render setting '\(key.rawValue)' applies to mode \(owners), not \(mode.rawValue)")

@@ -82,12 +82,7 @@ public final class TrackStage: Stage {
 
         public init(from decoder: Decoder) throws {
             self = try Self.decoded(from: decoder) { c, s in
-                var name = s.method.rawValue
-                try c.decode(.method, into: &name)
-                guard let method = Method(rawValue: name) else {
-                    throw VPSError.invalidPipeline("track method '\(name)' is unknown; valid: \(Method.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                s.method = method
+                try c.decode(.method, into: &s.method, what: "track method")
             }
         }
     }

@@ -47,6 +47,21 @@ final class PipelineBaseTests: XCTestCase {
         ])
     }
 
+    /// An entry naming a stage the base lacks adds it right after the stage
+    /// the entry before it names.
+    func testANewStageGoesAfterThePreviousEntry() throws {
+        let spec = try PipelineSpec.parse(yaml: """
+        base: full
+        stages:
+          - count: {}
+          - sharpen: {amount: 2}
+          - blur: {}
+          - vignette: {}
+        """, builtins: builtins)
+        XCTAssertEqual(spec.stages.map(\.name), ["count", "sharpen", "tag", "blur", "vignette", "tag"])
+        XCTAssertEqual(spec.stages[1].settings, ["amount": .int(2)])
+    }
+
     /// With only a base, the result is the base under the file's name.
     func testABaseAloneIsTheBase() throws {
         let spec = try PipelineSpec.parse(yaml: "name: same\nqueue_capacity: 8\nbase: full", builtins: builtins)

@@ -33,5 +33,9 @@ final class BuiltinPipelineTests: XCTestCase {
         let order = { (name: String) in try PipelineSpec.builtin(name, in: BuiltinPipelines.yaml).stages.map(\.name) }
         XCTAssertEqual(try order("default"), ["decode", "motion", "features", "detect", "track", "panoptic", "render", "encode"])
         XCTAssertEqual(try order("per-frame"), ["decode", "features", "detect", "track", "panoptic", "render", "encode"])
+        XCTAssertEqual(try order("fast"), ["decode", "motion", "features", "detect", "propagate", "track", "panoptic", "render", "encode"])
+        let fast = try PipelineSpec.builtin("fast", in: BuiltinPipelines.yaml), plain = try PipelineSpec.builtin("default", in: BuiltinPipelines.yaml)
+        XCTAssertEqual(fast.stages.first { $0.name == "features" }?.settings["interval"], .int(5))
+        XCTAssertEqual(fast.stages.first { $0.name == "track" }, plain.stages.first { $0.name == "track" }, "fast tracks as default does")
     }
 }
