@@ -2,17 +2,21 @@ import Foundation
 import VPSCheckpoint
 
 /// Reading and writing model checkpoints: safetensors with the config in
-/// the metadata (key `vps.config`), or torchvision `.pth` state dicts.
+/// the metadata (key `vps.config`), torchvision `.pth` state dicts, or
+/// Detectron2 model-zoo `.pkl` files (`Detectron2Checkpoint`).
 public enum ModelCheckpoint {
     /// The safetensors metadata key holding `MaskRCNNConfig` as JSON.
     public static let configKey = "vps.config"
 
-    /// Reads a checkpoint by extension (`.safetensors`, or `.pth`/`.pt`),
-    /// normalising torchvision's older parameter names.
+    /// Reads a checkpoint by extension (`.safetensors`, `.pth`/`.pt`, or
+    /// `.pkl`), normalising torchvision's older parameter names and
+    /// converting Detectron2's.
     public static func readStateDict(path: String) throws -> StateDict {
         let lower = path.lowercased()
         var dict: StateDict
-        if lower.hasSuffix(".pth") || lower.hasSuffix(".pt") {
+        if lower.hasSuffix(".pkl") {
+            return try Detectron2Checkpoint.read(path: path).weights
+        } else if lower.hasSuffix(".pth") || lower.hasSuffix(".pt") {
             dict = try TorchCheckpoint.read(path: path)
         } else {
             dict = try Safetensors.read(path: path)
@@ -25,6 +29,11 @@ public enum ModelCheckpoint {
     /// `fallback` is used, by default `torchvisionConfig(for:)`.
     /// `configFile` (`--model-config`) is laid over whichever config applies.
     public static func load(path: String, fallback: MaskRCNNConfig? = nil, configFile: String? = nil) throws -> (MaskRCNNConfig, StateDict) {
+        if path.lowercased().hasSuffix(".pkl") {
+            var (weights, config) = try Detectron2Checkpoint.read(path: path)
+            if let configFile { config = try config.merging(jsonFile: configFile) }
+            return (config, weights)
+        }
         let dict = try readStateDict(path: path)
         var config: MaskRCNNConfig
         if let json = dict.metadata[configKey] {
