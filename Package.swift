@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "VPSCheckpoint", targets: ["VPSCheckpoint"]),
         .library(name: "VPSDetection", targets: ["VPSDetection"]),
         .library(name: "VPSFormats", targets: ["VPSFormats"]),
+        .library(name: "VPSRender", targets: ["VPSRender"]),
         .library(name: "VPSEval", targets: ["VPSEval"]),
         .library(name: "VPSSynth", targets: ["VPSSynth"]),
         .library(name: "VPSTracking", targets: ["VPSTracking"]),
@@ -50,13 +51,13 @@ let package = Package(
 
         // MARK: libraries, in data-path order
         .target(name: "VPSCore"),
-        .target(name: "VPSVideo", dependencies: ["VPSCore", "CFFmpeg"]),
+        .target(name: "VPSVideo", dependencies: ["VPSCore", "VPSFormats", "CFFmpeg"]),
         .target(name: "VPSMotion", dependencies: ["VPSCore", "CVBridge"]),
         .target(name: "VPSTensor", dependencies: ["CDNNL"]),
         .target(name: "VPSCheckpoint"),
         .target(name: "VPSDetection", dependencies: ["VPSCore", "VPSTensor", "VPSCheckpoint"]),
         .target(name: "VPSPipeline", dependencies: ["VPSCore", .product(name: "Yams", package: "Yams")]),
-        .target(name: "VPSStages", dependencies: ["VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline", "VPSFormats", "VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSTracking", "CVBridge"]),
+        .target(name: "VPSStages", dependencies: ["VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline", "VPSFormats", "VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSTracking", "VPSRender"]),
         .target(name: "VPSCommands", dependencies: [
             "VPSCore", "VPSVideo", "VPSMotion", "VPSPipeline", "VPSStages", "VPSTensor", "VPSCheckpoint", "VPSDetection",
             "VPSFormats", "VPSEval", "VPSSynth", "VPSStitch",
@@ -66,7 +67,10 @@ let package = Package(
 
         // MARK: results, exports, metrics, synthetic data (issue 3)
         .target(name: "VPSFormats", dependencies: ["VPSCore"]),
-        .target(name: "VPSEval", dependencies: ["VPSCore", "VPSFormats", "VPSVideo", "VPSMotion", "CVBridge"]),
+        .target(name: "VPSEval", dependencies: ["VPSCore", "VPSFormats", "VPSVideo", "VPSMotion", "VPSRender"]),
+
+        // MARK: drawing: palette, outlines, OpenCV drawing, the annotated frame
+        .target(name: "VPSRender", dependencies: ["VPSCore", "VPSFormats", "CVBridge"]),
         .target(name: "VPSSynth", dependencies: ["VPSCore", "VPSFormats", "VPSVideo"]),
 
         // MARK: tracking (issue 5): association and track lifecycle
@@ -82,9 +86,9 @@ let package = Package(
         .testTarget(name: "VPSPipelineTests", dependencies: ["VPSPipeline", "TestSupport"]),
         .testTarget(name: "VPSTensorTests", dependencies: ["VPSTensor", "TestSupport"]),
         .testTarget(name: "VPSCheckpointTests", dependencies: ["VPSCheckpoint", "VPSDetection", "TestSupport"]),
-        .testTarget(name: "VPSDetectionTests", dependencies: ["VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSCore", "VPSVideo", "VPSFormats", "VPSTracking", "TestSupport"]),
+        .testTarget(name: "VPSDetectionTests", dependencies: ["VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSCore", "VPSMotion", "VPSVideo", "VPSFormats", "VPSTracking", "TestSupport"]),
         .testTarget(name: "VPSCommandsTests", dependencies: ["vps", "VPSCommands", "VPSStages", "VPSVideo", "TestSupport", "VPSDetection", "VPSCheckpoint", "VPSFormats", "VPSTracking", "VPSSynth", "VPSEval", "VPSStitch"]),
-        .testTarget(name: "VPSStagesTests", dependencies: ["VPSStages", "VPSPipeline", "VPSFormats", "VPSTracking", "VPSDetection", "VPSTensor", "VPSCheckpoint", "VPSMotion", "VPSCore", "TestSupport"]),
+        .testTarget(name: "VPSStagesTests", dependencies: ["VPSStages", "VPSRender", "VPSPipeline", "VPSFormats", "VPSTracking", "VPSDetection", "VPSTensor", "VPSCheckpoint", "VPSMotion", "VPSCore", "TestSupport"]),
         .testTarget(name: "VPSFormatsTests", dependencies: ["VPSFormats", "VPSVideo", "TestSupport"]),
         .testTarget(name: "VPSEvalTests", dependencies: ["VPSEval", "VPSFormats", "VPSVideo", "TestSupport"]),
         .testTarget(name: "VPSSynthTests", dependencies: ["VPSSynth", "VPSFormats", "VPSEval", "VPSVideo", "TestSupport"]),

@@ -144,7 +144,7 @@ struct BenchModelCommand: ParsableCommand {
 /// Builds a model from a checkpoint or a seeded description.
 enum ModelLoader {
     static func load(weights: String?, seeded: String?) throws -> MaskRCNN {
-        if let weights { return try FeaturesStage.loadModel(weights: weights) }
+        if let weights { return try MaskRCNN.load(path: weights) }
         do {
             let m = try SeededModel.load(path: seeded!)
             return try MaskRCNN(config: m.config, weights: m.stateDict())

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
-import VPSCheckpoint
 import VPSCore
 import VPSDetection
 import VPSPipeline
+import VPSStages
 
 /// `vps bench pipeline`: a whole pipeline (by default `vps annotate`'s) on
 /// real frames, stage by stage, with the same figures as `--profile`.
@@ -13,8 +13,8 @@ struct BenchPipelineCommand: ParsableCommand {
         abstract: "Benchmark a pipeline stage by stage (default: vps annotate's, on vtest.avi).",
         discussion: """
         Reports each stage's busy time and throughput alone, the end-to-end rate, the slowest stage and \
-        end-to-end/slowest (how well the stages overlap), and peak RSS. Without --weights the seeded \
-        R50-FPN of the parity fixture is written to a temporary checkpoint (untrained weights: the \
+        end-to-end/slowest (how well the stages overlap), and peak RSS. Without --weights the pipeline runs \
+        the seeded R50-FPN of the parity fixture (untrained weights: the \
         number of detections, and so the tracking and drawing work, is not that of a trained model). \
         Outputs go to a temporary folder that is removed.
         """)
@@ -54,15 +54,21 @@ struct BenchPipelineCommand: ParsableCommand {
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         var spec = try PipelineLoader.load(named: pipeline)
+        var seeded: MaskRCNN?
         if spec.stages.contains(where: { $0.name == "features" }) {
-            let checkpoint = try weights ?? seededCheckpoint(in: scratch)
-            spec.override(stage: "features", key: "weights", value: .string(checkpoint))
+            if let weights {
+                spec.override(stage: "features", key: "weights", value: .string(weights))
+            } else {
+                seeded = try ModelLoader.load(weights: nil, seeded: model)
+            }
         }
         var options = common
         options.quiet = true
         options.profile = false
         if options.frames == nil { options.frames = 10 }
-        let r = try PipelineLauncher(common: options).run(spec, input: input, output: scratch + "/out.mp4")
+        let r = try PipelineLauncher(common: options).run(spec, input: input, output: scratch + "/out.mp4") { context in
+            context[FeaturesModel.self] = seeded
+        }
         let slowest = r.stages.filter { $0.frames > 0 }.min { $0.throughput < $1.throughput }
         let report = Report(input: input, pipeline: pipeline, frames: r.frames, wallSeconds: r.wallSeconds, fps: r.fps,
                             slowestStage: slowest?.name, endToEndOverSlowest: slowest.map { r.fps / $0.throughput },
@@ -78,15 +84,4 @@ struct BenchPipelineCommand: ParsableCommand {
         }
     }
 
-    /// The seeded model written as a safetensors checkpoint in `dir`.
-    func seededCheckpoint(in dir: String) throws -> String {
-        let path = dir + "/seeded.safetensors"
-        do {
-            let m = try SeededModel.load(path: model)
-            try ModelCheckpoint.write(m.stateDict(), config: m.config, to: path)
-        } catch let e as CheckpointError {
-            throw VPSError.unreadableInput(path: model, reason: e.reason)
-        }
-        return path
-    }
 }

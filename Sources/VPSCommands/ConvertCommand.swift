@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import VPSCore
-import VPSEval
 import VPSFormats
 import VPSVideo
 
@@ -27,7 +26,7 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         let fmt = try ExportFormat(argument: format)
-        let png = PNGCodec(read: { try ImageFile.read($0) }, write: { try ImageFile.writePNG($0, to: $1) })
+        let png = ImageFile.pngCodec
         let writer: ResultWriter
         if FileSystem.isDirectory(input) {
             let videos = try PanopticDataset.open(input)
@@ -39,7 +38,7 @@ struct ConvertCommand: ParsableCommand {
             for k in v.frames.indices { try writer.write(try v.frame(k, png: png)) }
         } else {
             try InputFile.validate(input)
-            let records = try EvalSession.readInstances(input)
+            let records = try InstanceReader.read(input)
             var cats: [VPSFormats.Category]
             if let c = categories {
                 cats = try PanopticVideo(directory: URL(fileURLWithPath: c).deletingLastPathComponent().path).categories

@@ -45,7 +45,7 @@ struct EvalCommand: ParsableCommand {
             let dir = URL(fileURLWithPath: chart).deletingLastPathComponent().path
             guard FileManager.default.fileExists(atPath: dir) else { throw VPSError.outputDirectoryMissing(path: dir) }
         }
-        let png = PNGCodec(read: { try ImageFile.read($0) }, write: { try ImageFile.writePNG($0, to: $1) })
+        let png = ImageFile.pngCodec
         let report = try EvalSession.run(gt: gt, pred: pred, options: EvalOptions(vpqStride: vpqStride, flicker: !noFlicker), png: png)
         for v in report.videos where v.missingPredictionFrames > 0 {
             Console.warning("\(v.name): \(v.missingPredictionFrames) of \(v.frames) frames have no prediction; they count as all void")

@@ -31,10 +31,14 @@ struct PipelineLauncher {
 
     /// Runs `spec` on `input`; returns the report. Throws for bad input and
     /// failures; exits with 130 after an interrupted (but cleanly finished) run.
+    /// `provide` may store objects the command built (e.g. a model) in the
+    /// build context before the stages are built.
     @discardableResult
-    func run(_ spec: PipelineSpec, input: String, output: String?) throws -> RunReport {
+    func run(_ spec: PipelineSpec, input: String, output: String?,
+             provide: (BuildContext) -> Void = { _ in }) throws -> RunReport {
         common.applyThreads()
         let context = BuildContext(input: input, output: output, selection: common.selection, threads: common.threads)
+        provide(context)
         let pipeline = try StandardStages.registry.build(spec, context: context)
         let token = CancellationToken()
         let interrupts = InterruptHandler(token: token, quiet: common.quiet)

@@ -68,7 +68,7 @@ struct StitchCommand: ParsableCommand {
             } else {
                 try AtomicOutput.validateDestination(output)
             }
-            let png = PNGCodec(read: { try ImageFile.read($0) }, write: { try ImageFile.writePNG($0, to: $1) })
+            let png = ImageFile.pngCodec
             let summary = try Stitcher(chunks: chunks, format: fmt, png: png, minScore: minIoU).run(output: output)
             if let video { try VideoJoin.concat(chunks.manifests.enumerated().map { k, m in
                 guard let v = m.video else { throw StitchError.badManifest(path: chunks.paths[k], reason: "no \"video\" field") }

@@ -12,20 +12,29 @@ import VPSCheckpoint
 /// background first, so the background row moves to the front and the box
 /// and mask predictors get a zero background entry; softmax, NMS and mask
 /// selection are unchanged by that, and label c + 1 is Detectron2's class c.
-public enum Detectron2Checkpoint {
-    /// What `vps weights inspect` calls the format.
+public enum Detectron2Checkpoint: CheckpointFormat {
     public static let name = "Detectron2 model-zoo pickle"
+    public static let fileExtensions = ["pkl"]
 
-    /// Whether `path` is one: a `.pkl` name and a pickle header of protocol 2–4.
-    public static func matches(path: String, header: [UInt8]) -> Bool {
-        path.lowercased().hasSuffix(".pkl") && Detectron2Pickle.matches(header: header)
+    /// A pickle of protocol 2–4 (`0x80 p`) that does not open with the
+    /// magic number of torch's legacy (pre-zip) `torch.save` format (`LONG1`).
+    public static func recognises(header: [UInt8]) -> Bool {
+        Detectron2Pickle.matches(header: header) && (header.count < 3 || header[2] != 0x8a)
+    }
+
+    public static func readWeights(path: String) throws -> StateDict {
+        try converted(try Detectron2Pickle.read(path: path), path: path)
+    }
+
+    /// Model-zoo files carry no config; their tensors imply one (`config(for:)`).
+    public static func config(of weights: StateDict, path: String) throws -> CheckpointConfig {
+        .implied(config(for: weights))
     }
 
     /// Weights under vps names, and the config they imply.
     public static func read(path: String) throws -> (weights: StateDict, config: MaskRCNNConfig) {
-        let raw = try Detectron2Pickle.read(path: path)
-        let weights = try converted(raw, path: path)
-        return (weights, config(for: raw))
+        let weights = try readWeights(path: path)
+        return (weights, config(for: weights))
     }
 
     /// `dict` (Detectron2 names) with vps names and class layout.

@@ -38,34 +38,35 @@ extension MaskRCNNConfig {
 }
 
 extension Detectron2Checkpoint {
-    /// The config of a Detectron2 checkpoint (its original names): Detectron2's
-    /// test-time settings with the widths, depths and heads read from the
-    /// tensor shapes. 80 thing classes get COCO's names and ids and a
-    /// 54-class semantic head COCO's stuff; other counts get `class N` names.
+    /// The config of a converted Detectron2 checkpoint (vps names, as
+    /// `converted(_:path:)` gives them): Detectron2's test-time settings with
+    /// the widths, depths and heads read from the tensor shapes. 80 thing
+    /// classes get COCO's names and ids and a 54-class semantic head COCO's
+    /// stuff; other counts get `class N` / `stuff N` names.
     public static func config(for dict: StateDict) -> MaskRCNNConfig {
         var c = MaskRCNNConfig.detectron2()
         func shape(_ n: String) -> [Int]? { dict.tensors[n]?.shape }
-        let bottom = "backbone.bottom_up"
-        if let s = shape("\(bottom).stem.conv1.weight") { c.backbone.stemChannels = s[0] }
+        let body = "backbone.body"
+        if let s = shape("\(body).conv1.weight") { c.backbone.stemChannels = s[0] }
         var layers: [Int] = [], widths: [Int] = []
-        for stage in 2...5 {
+        for stage in 1...4 {
             var n = 0
-            while shape("\(bottom).res\(stage).\(n).conv1.weight") != nil { n += 1 }
+            while shape("\(body).layer\(stage).\(n).conv1.weight") != nil { n += 1 }
             layers.append(n)
-            widths.append(shape("\(bottom).res\(stage).0.conv1.weight")?[0] ?? 0)
+            widths.append(shape("\(body).layer\(stage).0.conv1.weight")?[0] ?? 0)
         }
         if layers.allSatisfy({ $0 > 0 }) {
             c.backbone.layers = layers
             c.backbone.stageWidths = widths
-            c.backbone.block = shape("\(bottom).res2.0.conv3.weight") != nil ? .bottleneck : .basic
+            c.backbone.block = shape("\(body).layer1.0.conv3.weight") != nil ? .bottleneck : .basic
         }
-        if let s = shape("backbone.fpn_lateral2.weight") { c.backbone.fpnChannels = s[0] }
-        if let s = shape("roi_heads.box_head.fc1.weight") { c.roiHeads.representationSize = s[0] }
+        if let s = shape("backbone.fpn.inner_blocks.0.0.weight") { c.backbone.fpnChannels = s[0] }
+        if let s = shape("roi_heads.box_head.fc6.weight") { c.roiHeads.representationSize = s[0] }
         var mask: [Int] = []
-        while let s = shape("roi_heads.mask_head.mask_fcn\(mask.count + 1).weight") { mask.append(s[0]) }
+        while let s = shape("roi_heads.mask_head.\(mask.count).0.weight") { mask.append(s[0]) }
         if !mask.isEmpty { c.roiHeads.maskLayers = mask }
-        if let s = shape("roi_heads.box_predictor.cls_score.weight"), s[0] - 1 != 80, s[0] >= 2 {
-            c.classNames = ["__background__"] + (0..<(s[0] - 1)).map { "class \($0)" }
+        if let s = shape("roi_heads.box_predictor.cls_score.weight"), s[0] != 81, s[0] >= 2 {
+            c.classNames = ["__background__"] + (1..<s[0]).map { "class \($0 - 1)" }
             c.categoryIds = nil
         }
         if let s = shape("sem_seg_head.predictor.weight") {

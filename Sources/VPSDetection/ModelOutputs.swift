@@ -1,5 +1,29 @@
 import Foundation
+import VPSCore
 import VPSTensor
+
+/// One detected instance, in original-image pixels.
+public struct Detection: Sendable {
+    /// (x1, y1, x2, y2) in pixels of the input image.
+    public var box: Box
+    /// Class index into `MaskRCNNConfig.classNames` (never 0, the background).
+    public var label: Int
+    public var score: Float
+    /// The thresholded mask pasted into the image, if masks were computed.
+    public var mask: InstanceMask?
+    /// Appearance embedding for tracking: the track head's output when the
+    /// checkpoint has one, otherwise the detection's pooled RoI features
+    /// (see `FrameDetections.embeddings`); nil when not computed.
+    public var embedding: [Float]? = nil
+
+    public init(box: Box, label: Int, score: Float, mask: InstanceMask? = nil, embedding: [Float]? = nil) {
+        self.box = box
+        self.label = label
+        self.score = score
+        self.mask = mask
+        self.embedding = embedding
+    }
+}
 
 /// Seconds spent in each part of one forward pass.
 public struct ModelTimings: Sendable, Codable {

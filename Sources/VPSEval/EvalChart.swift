@@ -1,5 +1,5 @@
-import CVBridge
 import VPSCore
+import VPSRender
 
 /// The `--chart` picture of an eval report, drawn with OpenCV: per-frame PQ
 /// (image-level PQ, VPQ with k = 0) of every video on top, and below it an
@@ -7,8 +7,7 @@ import VPSCore
 /// it appears in. An id that stops and a new one that starts on the same
 /// object is what an ID switch looks like.
 public enum EvalChart {
-    static let palette: [(Int, Int, Int)] = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
-                                             (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
+    static let palette = Palette.chartColours
     /// Rows per video in the timeline, at most.
     public static let maxTracksPerVideo = 30
 
@@ -20,17 +19,17 @@ public enum EvalChart {
         let plotW = width - left - right
         let maxFrames = max(1, report.videos.map(\.frames).max() ?? 1)
         func fx(_ t: Int) -> Int { left + Int(Double(t) / Double(max(1, maxFrames - 1)) * Double(plotW)) }
-        try c.text("per-frame PQ", 10, 24, 0.6, (0, 0, 0))
+        try c.text("per-frame PQ", 10, 24, 0.6, RGBColour(0, 0, 0))
         // axes and grid
         for k in 0...4 {
             let y = top + plotH - k * plotH / 4
-            try c.line(left, y, left + plotW, y, (225, 225, 225), 1)
-            try c.text(String(format: "%.2f", Double(k) / 4), 40, y + 4, 0.4, (80, 80, 80))
+            try c.line(left, y, left + plotW, y, RGBColour(225, 225, 225), 1)
+            try c.text(String(format: "%.2f", Double(k) / 4), 40, y + 4, 0.4, RGBColour(80, 80, 80))
         }
-        try c.line(left, top, left, top + plotH, (0, 0, 0), 1)
-        try c.line(left, top + plotH, left + plotW, top + plotH, (0, 0, 0), 1)
+        try c.line(left, top, left, top + plotH, RGBColour(0, 0, 0), 1)
+        try c.line(left, top + plotH, left + plotW, top + plotH, RGBColour(0, 0, 0), 1)
         for t in stride(from: 0, to: maxFrames, by: max(1, maxFrames / 10)) {
-            try c.text("\(t)", fx(t) - 4, top + plotH + 16, 0.4, (80, 80, 80))
+            try c.text("\(t)", fx(t) - 4, top + plotH + 16, 0.4, RGBColour(80, 80, 80))
         }
         for (v, video) in report.videos.enumerated() {
             let col = palette[v % palette.count]
@@ -50,11 +49,11 @@ public enum EvalChart {
             y += gap
             let shown = video.trackTimeline.prefix(maxTracksPerVideo)
             let more = video.trackTimeline.count - shown.count
-            try c.text("\(video.name): predicted ids over frames" + (more > 0 ? " (\(more) more not shown)" : ""), 10, y - 8, 0.5, (0, 0, 0))
+            try c.text("\(video.name): predicted ids over frames" + (more > 0 ? " (\(more) more not shown)" : ""), 10, y - 8, 0.5, RGBColour(0, 0, 0))
             for (r, track) in shown.enumerated() {
                 let ry = y + r * rowH
                 let col = palette[(track.id * 7 + track.id / 1000) % palette.count]
-                try c.text("\(track.id)", 30, ry + rowH - 2, 0.35, (60, 60, 60))
+                try c.text("\(track.id)", 30, ry + rowH - 2, 0.35, RGBColour(60, 60, 60))
                 for t in track.frames where t < maxFrames {
                     let x0 = fx(t), x1 = t + 1 < maxFrames ? max(x0, fx(t + 1) - 1) : x0 + 2
                     try c.rect(x0, ry + 1, x1, ry + rowH - 2, col, -1)
@@ -65,30 +64,21 @@ public enum EvalChart {
         return c.image
     }
 
-    /// An RGB image with OpenCV drawing calls that throw on failure.
+    /// An RGB image with the drawing calls the chart makes.
     struct Canvas {
         var image: RGBImage
         init(width: Int, height: Int) { image = RGBImage(width: width, height: height, fill: (255, 255, 255)) }
 
-        mutating func call(_ f: (UnsafeMutablePointer<UInt8>, Int32, Int32, UnsafeMutablePointer<CChar>) -> Int32) throws {
-            var err = [CChar](repeating: 0, count: 256)
-            let (w, h) = (Int32(image.width), Int32(image.height))
-            let rc = image.pixels.withUnsafeMutableBufferPointer { p in err.withUnsafeMutableBufferPointer { f(p.baseAddress!, w, h, $0.baseAddress!) } }
-            guard rc == 0 else { throw VPSError.internalFailure("chart drawing failed: \(String(cString: err))") }
+        mutating func line(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, _ c: RGBColour, _ t: Int) throws {
+            try Draw.line(&image, x0, y0, x1, y1, c, thickness: t)
         }
 
-        mutating func line(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, _ c: (Int, Int, Int), _ t: Int) throws {
-            try call { vps_draw_line($0, $1, $2, Int32(x0), Int32(y0), Int32(x1), Int32(y1), Int32(c.0), Int32(c.1), Int32(c.2), Int32(t), $3, 256) }
+        mutating func rect(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, _ c: RGBColour, _ t: Int) throws {
+            try Draw.rect(&image, x0, y0, x1, y1, c, thickness: t)
         }
 
-        mutating func rect(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, _ c: (Int, Int, Int), _ t: Int) throws {
-            try call { vps_draw_rect($0, $1, $2, Int32(x0), Int32(y0), Int32(x1), Int32(y1), Int32(c.0), Int32(c.1), Int32(c.2), Int32(t), $3, 256) }
-        }
-
-        mutating func text(_ s: String, _ x: Int, _ y: Int, _ scale: Double, _ c: (Int, Int, Int)) throws {
-            try call { img, w, h, err in
-                s.withCString { vps_draw_text(img, w, h, $0, Int32(x), Int32(y), scale, Int32(c.0), Int32(c.1), Int32(c.2), 1, err, 256) }
-            }
+        mutating func text(_ s: String, _ x: Int, _ y: Int, _ scale: Double, _ c: RGBColour) throws {
+            try Draw.text(&image, s, x: x, y: y, scale: scale, c)
         }
     }
 }

@@ -46,7 +46,7 @@ public enum EvalSession {
             guard gtVideos.count == 1 else {
                 throw VPSError.invalidArgument("a prediction file can only be scored against one video; \(gt) has \(gtVideos.count)")
             }
-            let records = try readInstances(pred)
+            let records = try InstanceReader.read(pred)
             let frames = try InstanceFrames(records, frameCount: (gtVideos[0].frames.map(\.frameIndex).max() ?? -1) + 1)
             predFrames = [{ i in i < frames.count ? try frames.frame(i) : nil }]
         }
@@ -80,16 +80,5 @@ public enum EvalSession {
             let path = dir + pad6(i) + ".png"
             return FileSystem.exists(path) ? try png.read(path) : nil
         }
-    }
-
-    /// Reads an instance export, telling the format from its content: JSON
-    /// with "segmentations" is YouTube-VIS, other JSON COCO, text MOTS.
-    public static func readInstances(_ path: String) throws -> [InstanceRecord] {
-        let head = String(decoding: try FileSystem.read(path).prefix(4096), as: UTF8.self)
-        guard let first = head.first(where: { !$0.isWhitespace }), first == "[" || first == "{" else {
-            return try InstanceReader.readMOTS(path)
-        }
-        if head.contains("\"segmentations\"") { return try InstanceReader.readYouTubeVIS(path) }
-        return try InstanceReader.readCOCO(path)
     }
 }

@@ -63,21 +63,12 @@ public struct FlickerAccumulator: Sendable {
         }
     }
 
-    /// Backward nearest-neighbour warp of an id map: out(p) = ids(round(p + flow(p))),
-    /// clamped to the image. The flow must have the map's size.
+    /// Backward nearest-neighbour warp of an id map (`BackwardWarp.nearest`):
+    /// out(p) = ids(round(p + flow(p))), clamped to the image. The flow must have the map's size.
     public static func warpNearest(_ ids: [Int32], width: Int, height: Int, by flow: FlowField) -> [Int32] {
         precondition(flow.width == width && flow.height == height, "flow does not match the id map")
         var out = [Int32](repeating: 0, count: ids.count)
-        flow.data.withUnsafeBufferPointer { f in
-            for y in 0..<height {
-                for x in 0..<width {
-                    let i = y * width + x
-                    let sx = min(max(Int((Float(x) + f[2 * i]).rounded()), 0), width - 1)
-                    let sy = min(max(Int((Float(y) + f[2 * i + 1]).rounded()), 0), height - 1)
-                    out[i] = ids[sy * width + sx]
-                }
-            }
-        }
+        BackwardWarp.forEachNearest(flow) { x, y, sx, sy in out[y * width + x] = ids[sy * width + sx] }
         return out
     }
 }

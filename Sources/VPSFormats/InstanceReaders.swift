@@ -26,6 +26,17 @@ public enum InstanceReader {
     /// Frame indices (from 0) any result file may use (instance exports and panoptic JSON).
     public static let frameRange = 0...10_000_000
 
+    /// Reads an instance export, telling the format from its content: JSON
+    /// with "segmentations" is YouTube-VIS, other JSON COCO, text MOTS.
+    public static func read(_ path: String) throws -> [InstanceRecord] {
+        let head = String(decoding: try FileSystem.read(path).prefix(4096), as: UTF8.self)
+        guard let first = head.first(where: { !$0.isWhitespace }), first == "[" || first == "{" else {
+            return try readMOTS(path)
+        }
+        if head.contains("\"segmentations\"") { return try readYouTubeVIS(path) }
+        return try readCOCO(path)
+    }
+
     /// COCO instances JSON: a results list, or a dataset object with
     /// `annotations` (+ `images` to map `image_id` to frames). Frames are
     /// `frame_index` of the image when present, else `image_id - 1`.

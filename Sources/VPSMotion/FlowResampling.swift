@@ -1,34 +1,6 @@
 import VPSCore
 
 extension FlowField {
-    /// The field at a feature map's stride: each output cell is the mean of the
-    /// `stride`×`stride` block it covers (blocks at the right/bottom edge may be
-    /// partial), and values are divided by `stride`, so they are in pixels of
-    /// the strided grid. Output size: ⌈width/stride⌉ × ⌈height/stride⌉.
-    public func downsampled(stride s: Int) -> FlowField {
-        precondition(s >= 1, "stride must be at least 1")
-        if s == 1 { return self }
-        let ow = (width + s - 1) / s, oh = (height + s - 1) / s
-        var out = [Float](repeating: 0, count: ow * oh * 2)
-        data.withUnsafeBufferPointer { src in
-            for oy in 0..<oh {
-                let y0 = oy * s, y1 = min(y0 + s, height)
-                for ox in 0..<ow {
-                    let x0 = ox * s, x1 = min(x0 + s, width)
-                    var sx: Float = 0, sy: Float = 0
-                    for y in y0..<y1 {
-                        var i = (y * width + x0) * 2
-                        for _ in x0..<x1 { sx += src[i]; sy += src[i + 1]; i += 2 }
-                    }
-                    let n = Float((y1 - y0) * (x1 - x0)) * Float(s)
-                    out[(oy * ow + ox) * 2] = sx / n
-                    out[(oy * ow + ox) * 2 + 1] = sy / n
-                }
-            }
-        }
-        return FlowField(width: ow, height: oh, data: out)
-    }
-
     /// The field resized to `width`×`height` (bilinear, pixel centres aligned as
     /// in OpenCV's INTER_LINEAR), with dx scaled by the width ratio and dy by the
     /// height ratio so that values are in pixels of the new grid.

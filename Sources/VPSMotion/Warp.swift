@@ -3,15 +3,16 @@ import VPSCore
 
 /// Warping by a motion field.
 ///
-/// Both functions are backward warps: the output at p is the input sampled at
-/// p + flow(p), bilinearly. With the flow *from* the current frame *to* the
-/// previous one, this brings the previous frame's content (or features) into
+/// Both functions are backward warps (`BackwardWarp`): the output at p is the
+/// input sampled at p + flow(p), bilinearly. With the flow *from* the current
+/// frame *to* the previous one, this brings the previous frame's content into
 /// the current frame's geometry. Border rule: samples that fall outside the
 /// input take the nearest edge value (replicated border), so nothing is
-/// invented at the edges and no zeros leak in.
+/// invented at the edges and no zeros leak in. Engine tensors at a feature
+/// stride are warped by `FeatureWarp` (VPSDetection).
 public enum Warp {
     /// Warps every channel of a C×H×W tensor. The flow must have the tensor's H×W
-    /// (use `FlowField.resampled(width:height:)` or `downsampled(stride:)` first).
+    /// (use `FlowField.resampled(width:height:)` first).
     public static func warp(_ tensor: CHWTensor, by flow: FlowField) throws -> CHWTensor {
         guard flow.width == tensor.width, flow.height == tensor.height else {
             throw VPSError.internalFailure("flow is \(flow.width)x\(flow.height) but the tensor is \(tensor.width)x\(tensor.height)")
@@ -19,25 +20,15 @@ public enum Warp {
         let w = tensor.width, h = tensor.height, plane = w * h
         var out = [Float](repeating: 0, count: tensor.data.count)
         tensor.data.withUnsafeBufferPointer { src in
-            flow.data.withUnsafeBufferPointer { f in
-                out.withUnsafeMutableBufferPointer { dst in
-                    for y in 0..<h {
-                        for x in 0..<w {
-                            let i = y * w + x
-                            let sx = min(max(Float(x) + f[2 * i], 0), Float(w - 1))
-                            let sy = min(max(Float(y) + f[2 * i + 1], 0), Float(h - 1))
-                            let x0 = Int(sx), y0 = Int(sy)
-                            let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
-                            let ax = sx - Float(x0), ay = sy - Float(y0)
-                            let w00 = (1 - ax) * (1 - ay), w01 = ax * (1 - ay), w10 = (1 - ax) * ay, w11 = ax * ay
-                            let i00 = y0 * w + x0, i01 = y0 * w + x1, i10 = y1 * w + x0, i11 = y1 * w + x1
-                            var base = 0
-                            for _ in 0..<tensor.channels {
-                                dst[base + i] = w00 * src[base + i00] + w01 * src[base + i01]
-                                    + w10 * src[base + i10] + w11 * src[base + i11]
-                                base += plane
-                            }
-                        }
+            out.withUnsafeMutableBufferPointer { dst in
+                BackwardWarp.forEachBilinear(flow, xs: 0..<w, ys: 0..<h) { x, y, t in
+                    let i = y * w + x
+                    let i00 = t.y0 * w + t.x0, i01 = t.y0 * w + t.x1, i10 = t.y1 * w + t.x0, i11 = t.y1 * w + t.x1
+                    var base = 0
+                    for _ in 0..<tensor.channels {
+                        dst[base + i] = t.w00 * src[base + i00] + t.w01 * src[base + i01]
+                            + t.w10 * src[base + i10] + t.w11 * src[base + i11]
+                        base += plane
                     }
                 }
             }

@@ -69,8 +69,16 @@ public struct StageSettings {
     }
 }
 
+/// A typed slot in a `BuildContext` for an object a command built before the
+/// pipeline (e.g. a loaded model), which a builder then uses instead of
+/// building its own from its settings.
+public protocol BuildResourceKey {
+    associatedtype Value
+}
+
 /// What builders may need beyond their settings: the command's input and
-/// output, and facts the source learns (frame rate) for later stages.
+/// output, objects the command built, and facts the source learns (frame
+/// rate) for later stages.
 public final class BuildContext {
     public var input: String
     public var output: String?
@@ -79,6 +87,13 @@ public final class BuildContext {
     public var threads: Int
     /// Set by the source when it is built: the stream's nominal frame rate.
     public var frameRate: Rational?
+    private var resources: [ObjectIdentifier: Any] = [:]
+
+    /// The object a command stored under `key`, if any.
+    public subscript<K: BuildResourceKey>(_ key: K.Type) -> K.Value? {
+        get { resources[ObjectIdentifier(key)] as? K.Value }
+        set { resources[ObjectIdentifier(key)] = newValue }
+    }
 
     public init(input: String, output: String? = nil, selection: FrameSelection = .all, threads: Int = 0) {
         self.input = input

@@ -30,7 +30,7 @@ public final class PanopticExportStage: Stage {
     }
 
     static func makeWriter(format: ExportFormat, path: String, categories: [Category]) throws -> ResultWriter {
-        let png = PNGCodec(read: { try ImageFile.read($0) }, write: { try ImageFile.writePNG($0, to: $1) })
+        let png = ImageFile.pngCodec
         return try makeResultWriter(format: format, path: path, categories: categories, png: png)
     }
 

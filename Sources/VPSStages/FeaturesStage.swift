@@ -1,4 +1,3 @@
-import VPSCheckpoint
 import VPSCore
 import VPSDetection
 import VPSPipeline
@@ -23,6 +22,12 @@ public enum FeaturesKey: PacketKey {
     public static let name = "features"
 }
 
+/// A model a command built before the pipeline (e.g. `vps bench pipeline`'s
+/// seeded one): the `features` stage uses it when its settings name no weights.
+public enum FeaturesModel: BuildResourceKey {
+    public typealias Value = MaskRCNN
+}
+
 /// The `features` stage: the first half of Mask R-CNN, transform (resize,
 /// normalise, pad), ResNet body and FPN, for every frame.
 ///
@@ -42,31 +47,16 @@ public final class FeaturesStage: Stage {
         packet[FeaturesKey.self] = FrameFeatures(model: model, maps: model.features(packet.frame.image))
     }
 
-    /// Loads a checkpoint into a model, turning checkpoint problems into user
-    /// errors; `modelConfig` is a JSON config file laid over the checkpoint's
-    /// (or, for a `.pth`, over torchvision's COCO R50-FPN).
-    public static func loadModel(weights: String, modelConfig: String? = nil) throws -> MaskRCNN {
-        try InputFile.validate(weights)
-        if let modelConfig { try InputFile.validate(modelConfig) }
-        do {
-            let (config, dict) = try ModelCheckpoint.load(path: weights, configFile: modelConfig)
-            return try MaskRCNN(config: config, weights: dict)
-        } catch let e as CheckpointError {
-            throw VPSError.unreadableInput(path: weights, reason: e.reason)
-        } catch let e as DetectionError {
-            throw VPSError.unreadableInput(path: weights, reason: e.description)
-        }
-    }
-
     static let definition = StageDefinition(
         name: "features", summary: "ResNet-FPN backbone features (loads the model checkpoint)",
         keys: ["weights", "model_config"],
-        builder: .stage { settings, _ in
+        builder: .stage { settings, context in
             let weights = try settings.string("weights", default: "")
+            let config = try settings.string("model_config", default: "")
+            if weights.isEmpty, let model = context[FeaturesModel.self] { return FeaturesStage(model: model) }
             guard !weights.isEmpty else {
                 throw VPSError.invalidArgument("this model needs weights: pass --weights FILE (.safetensors or torchvision .pth)")
             }
-            let config = try settings.string("model_config", default: "")
-            return FeaturesStage(model: try loadModel(weights: weights, modelConfig: config.isEmpty ? nil : config))
+            return FeaturesStage(model: try MaskRCNN.load(path: weights, configFile: config.isEmpty ? nil : config))
         })
 }

@@ -1,6 +1,7 @@
 import VPSCore
 import VPSMotion
 import VPSPipeline
+import VPSRender
 
 /// The `render` stage in `flow` mode: draws the motion map with the Middlebury
 /// colour wheel. Colours show the direction each pixel moved since the previous
@@ -24,20 +25,7 @@ public final class FlowRenderStage: Stage {
         guard let motion = packet[MotionKey.self] else { return }
         let flow = motion.resampled(width: image.width, height: image.height)
         let colours = FlowColor.image(flow, maxMagnitude: maxMagnitude, negate: true)
-        packet[CanvasKey.self] = sideBySide ? Self.beside(image, colours) : colours
+        packet[CanvasKey.self] = sideBySide ? image.joined(beside: colours) : colours
     }
 
-    /// Two equally tall images next to each other.
-    static func beside(_ a: RGBImage, _ b: RGBImage) -> RGBImage {
-        precondition(a.height == b.height)
-        let w = a.width + b.width
-        var px = [UInt8](repeating: 0, count: w * a.height * 3)
-        for y in 0..<a.height {
-            px.replaceSubrange((y * w * 3)..<(y * w * 3 + a.rowBytes),
-                               with: a.pixels[(y * a.rowBytes)..<((y + 1) * a.rowBytes)])
-            px.replaceSubrange((y * w * 3 + a.rowBytes)..<((y + 1) * w * 3),
-                               with: b.pixels[(y * b.rowBytes)..<((y + 1) * b.rowBytes)])
-        }
-        return RGBImage(width: w, height: a.height, pixels: px)
-    }
 }

@@ -16,7 +16,7 @@ public final class LoadPanopticStage: Stage {
     public let provides = [PanopticKey.name]
     public let video: PanopticVideo
     private let position: [Int: Int]
-    private let png = PNGCodec(read: { try ImageFile.read($0) }, write: { try ImageFile.writePNG($0, to: $1) })
+    private let png = ImageFile.pngCodec
 
     /// Opens the panoptic directory `path` (its `panoptic.json` up front).
     public init(path: String) throws {

@@ -56,7 +56,7 @@ public enum SynthDataset {
         let parent = AtomicFile.parentDirectory(of: dir)
         guard FileSystem.isDirectory(parent) else { throw VPSError.outputDirectoryMissing(path: parent) }
         try FileSystem.makeDirectory(dir)
-        let png = PNGCodec(read: { try ImageFile.read($0) }, write: { try ImageFile.writePNG($0, to: $1) })
+        let png = ImageFile.pngCodec
         let train = try TrainingJSONWriter(path: dir + "/train.json", categories: SynthLabels.categories)
         for k in 0..<options.videos {
             let name = String(format: "video_%03d", k)

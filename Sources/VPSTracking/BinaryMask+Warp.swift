@@ -3,8 +3,9 @@ import VPSCore
 extension BinaryMask {
     /// Brings a mask of frame t−1 into frame t with the motion map of frame t.
     ///
-    /// Same sampling as `Warp.warp` on the mask as a 1×H×W tensor (backward
-    /// bilinear warp, positions clamped to the frame, i.e. replicated border),
+    /// Same sampling (`BackwardWarp`) as `Warp.warp` on the mask as a 1×H×W
+    /// tensor (backward bilinear warp, positions clamped to the frame, i.e.
+    /// replicated border),
     /// then thresholded: a pixel is in the result when the interpolated value
     /// is ≥ 0.5. Only the crop grown by `margin` pixels is visited; `margin`
     /// must be at least `ceil(flow.maxMagnitude)` (use `warpMargin(of:)`,
@@ -24,25 +25,12 @@ extension BinaryMask {
         let rw = rx1 - rx0, rh = ry1 - ry0
         var out = [UInt8](repeating: 0, count: rw * rh)
         let W = frameWidth, H = frameHeight
-        let maxX = Float(W - 1), maxY = Float(H - 1)
         @inline(__always) func at(_ x: Int, _ y: Int) -> Float {
             let cx = x - x0, cy = y - y0
             return cx >= 0 && cy >= 0 && cx < width && cy < height ? Float(bits[cy * width + cx]) : 0
         }
-        flow.data.withUnsafeBufferPointer { f in
-            for y in ry0..<ry1 {
-                for x in rx0..<rx1 {
-                    let i = y * W + x
-                    let sx = min(max(Float(x) + f[2 * i], 0), maxX)
-                    let sy = min(max(Float(y) + f[2 * i + 1], 0), maxY)
-                    let xa = Int(sx), ya = Int(sy)
-                    let xb = min(xa + 1, W - 1), yb = min(ya + 1, H - 1)
-                    let ax = sx - Float(xa), ay = sy - Float(ya)
-                    let v = (1 - ax) * (1 - ay) * at(xa, ya) + ax * (1 - ay) * at(xb, ya)
-                        + (1 - ax) * ay * at(xa, yb) + ax * ay * at(xb, yb)
-                    if v >= 0.5 { out[(y - ry0) * rw + (x - rx0)] = 1 }
-                }
-            }
+        BackwardWarp.forEachBilinear(flow, xs: rx0..<rx1, ys: ry0..<ry1) { x, y, taps in
+            if taps.blend(at) >= 0.5 { out[(y - ry0) * rw + (x - rx0)] = 1 }
         }
         return BinaryMask(frameWidth: W, frameHeight: H, x0: rx0, y0: ry0, width: rw, height: rh, bits: out)
     }

@@ -13,7 +13,7 @@ import XCTest
 final class AnnotateCommandTests: CLITestCase {
     static let root = TestPaths.root
     static let clip = TestPaths.repository("Samples/synth/video_000/video.mp4")
-    static let png = PNGCodec(read: { try ImageFile.read($0) }, write: { try ImageFile.writePNG($0, to: $1) })
+    static let png = ImageFile.pngCodec
 
     /// The seeded parity model of `fixture` as a safetensors checkpoint, its
     /// input size reduced (the weights are the fixture's) so the test runs fast.

@@ -61,12 +61,12 @@ final class LoadingTests: XCTestCase {
     }
 
     func testOldTorchvisionNamesAreUpgraded() {
-        XCTAssertEqual(ModelCheckpoint.normalisedName("backbone.fpn.inner_blocks.2.weight"), "backbone.fpn.inner_blocks.2.0.weight")
-        XCTAssertEqual(ModelCheckpoint.normalisedName("backbone.fpn.layer_blocks.0.bias"), "backbone.fpn.layer_blocks.0.0.bias")
-        XCTAssertEqual(ModelCheckpoint.normalisedName("rpn.head.conv.weight"), "rpn.head.conv.0.0.weight")
-        XCTAssertEqual(ModelCheckpoint.normalisedName("roi_heads.mask_head.mask_fcn3.bias"), "roi_heads.mask_head.2.0.bias")
-        XCTAssertEqual(ModelCheckpoint.normalisedName("backbone.fpn.inner_blocks.2.0.weight"), "backbone.fpn.inner_blocks.2.0.weight")
-        XCTAssertEqual(ModelCheckpoint.normalisedName("backbone.body.layer1.0.bn1.running_var"), "backbone.body.layer1.0.bn1.running_var")
+        XCTAssertEqual(TorchvisionFormat.normalisedName("backbone.fpn.inner_blocks.2.weight"), "backbone.fpn.inner_blocks.2.0.weight")
+        XCTAssertEqual(TorchvisionFormat.normalisedName("backbone.fpn.layer_blocks.0.bias"), "backbone.fpn.layer_blocks.0.0.bias")
+        XCTAssertEqual(TorchvisionFormat.normalisedName("rpn.head.conv.weight"), "rpn.head.conv.0.0.weight")
+        XCTAssertEqual(TorchvisionFormat.normalisedName("roi_heads.mask_head.mask_fcn3.bias"), "roi_heads.mask_head.2.0.bias")
+        XCTAssertEqual(TorchvisionFormat.normalisedName("backbone.fpn.inner_blocks.2.0.weight"), "backbone.fpn.inner_blocks.2.0.weight")
+        XCTAssertEqual(TorchvisionFormat.normalisedName("backbone.body.layer1.0.bn1.running_var"), "backbone.body.layer1.0.bn1.running_var")
     }
 
     /// A torchvision `.pth` through the real loader (`ModelCheckpoint.load`):

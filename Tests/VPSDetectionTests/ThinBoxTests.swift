@@ -106,8 +106,8 @@ final class ThinBoxTests: XCTestCase {
     func testPthBatchNormEpsFollowsTheLayerType() {
         var d = StateDict()
         d.tensors["backbone.body.bn1.weight"] = TensorEntry(shape: [1], values: [1])
-        XCTAssertEqual(ModelCheckpoint.torchvisionConfig(for: d).backbone.batchNormEps, 0)
+        XCTAssertEqual(TorchvisionFormat.torchvisionConfig(for: d).backbone.batchNormEps, 0)
         d.tensors["backbone.body.bn1.num_batches_tracked"] = TensorEntry(shape: [], dtype: .i64, values: [0])
-        XCTAssertEqual(ModelCheckpoint.torchvisionConfig(for: d).backbone.batchNormEps, 1e-5)
+        XCTAssertEqual(TorchvisionFormat.torchvisionConfig(for: d).backbone.batchNormEps, 1e-5)
     }
 }

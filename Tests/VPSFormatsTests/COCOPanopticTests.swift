@@ -10,7 +10,7 @@ final class COCOPanopticTests: XCTestCase {
     /// Stuff 1, things 7 and 9; frames also use category 12, which the label set lacks.
     let cats = [Category(id: 1, name: "sky", isThing: false), Category(id: 7, name: "car", isThing: true),
                 Category(id: 9, name: "person", isThing: true)]
-    let png = PNGCodec(read: { try ImageFile.read($0) }, write: { try ImageFile.writePNG($0, to: $1) })
+    let png = ImageFile.pngCodec
     var dir = ""
 
     override func setUp() {

@@ -9,7 +9,7 @@ import TestSupport
 final class ExportTests: XCTestCase {
     let cats = [Category(id: 1, name: "sky", isThing: false), Category(id: 2, name: "ground", isThing: false),
                 Category(id: 7, name: "car", isThing: true), Category(id: 9, name: "person", isThing: true)]
-    let png = PNGCodec(read: { try ImageFile.read($0) }, write: { try ImageFile.writePNG($0, to: $1) })
+    let png = ImageFile.pngCodec
     var dir = ""
 
     override func setUp() {

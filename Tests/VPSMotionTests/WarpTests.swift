@@ -51,23 +51,6 @@ final class WarpTests: XCTestCase {
         } }
     }
 
-    func testDownsampleToStrideScalesValues() {
-        let f = FlowField(width: 64, height: 32, constant: (4, -8))
-        let d = f.downsampled(stride: 8)
-        XCTAssertEqual(d.width, 8)
-        XCTAssertEqual(d.height, 4)
-        XCTAssertEqual(d[3, 2].dx, 0.5, accuracy: 1e-6)
-        XCTAssertEqual(d[3, 2].dy, -1, accuracy: 1e-6)
-        // Partial edge blocks average only what they cover.
-        var g = FlowField(width: 10, height: 4)
-        for y in 0..<4 { for x in 0..<10 { g[x, y] = (Float(x), 0) } }
-        let e = g.downsampled(stride: 4)
-        XCTAssertEqual(e.width, 3)
-        XCTAssertEqual(e.height, 1)
-        XCTAssertEqual(e[0, 0].dx, 1.5 / 4, accuracy: 1e-6)
-        XCTAssertEqual(e[2, 0].dx, 8.5 / 4, accuracy: 1e-6)
-    }
-
     func testMiddleburyColours() {
         func c(_ dx: Float, _ dy: Float, _ m: Float = 1) -> [UInt8] {
             let v = FlowColor.color(dx: dx, dy: dy, maxMagnitude: m)

@@ -13,7 +13,7 @@ final class LoadPanopticStageTests: XCTestCase {
     func testFramesAreMatchedBySourceIndex() throws {
         let dir = TestMedia.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let png = PNGCodec(read: { try ImageFile.read($0) }, write: { try ImageFile.writePNG($0, to: $1) })
+        let png = ImageFile.pngCodec
         let cats = [Category(id: 1, name: "person", isThing: true), Category(id: 51, name: "road", isThing: false)]
         let writer = try PanopticWriter(directory: dir + "/pan", categories: cats, png: png)
         for t in [5, 6] {

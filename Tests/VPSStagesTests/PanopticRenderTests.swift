@@ -3,6 +3,7 @@ import TestSupport
 import VPSCore
 import VPSFormats
 import VPSPipeline
+import VPSRender
 import VPSStages
 import XCTest
 
@@ -29,9 +30,9 @@ final class PanopticRenderTests: XCTestCase {
         XCTAssertEqual([s.maskOpacity, s.stuffOpacity], [0.5, 0.3])
         XCTAssertEqual(s.trailLength, 5)
         XCTAssertNil(s.labelScale)
-        XCTAssertEqual(PanopticRenderStage.autoLabelScale(height: 480), 0.45)
-        XCTAssertEqual(PanopticRenderStage.autoLabelScale(height: 120), 0.25)
-        XCTAssertEqual(PanopticRenderStage.autoLabelScale(height: 2160), 0.9)
+        XCTAssertEqual(PanopticDrawing.autoLabelScale(height: 480), 0.45)
+        XCTAssertEqual(PanopticDrawing.autoLabelScale(height: 120), 0.25)
+        XCTAssertEqual(PanopticDrawing.autoLabelScale(height: 2160), 0.9)
         XCTAssertEqual(try XCTUnwrap(try buildStage("render", ["mode": .string("panoptic"), "label_scale": .double(0.6)])
             as? PanopticRenderStage).labelScale, 0.6)
         XCTAssertEqual(s.requires, [FrameKey.name, PanopticKey.name])
@@ -61,8 +62,8 @@ final class PanopticRenderTests: XCTestCase {
     /// A track's colour is a function of its ID alone; consecutive IDs are far
     /// apart and the first hundred are all different.
     func testTrackColoursAreStableAndDistinct() {
-        let colours = (1...100).map { TrackPalette.colour(trackId: $0) }
-        XCTAssertEqual(colours, (1...100).map { TrackPalette.colour(trackId: $0) })
+        let colours = (1...100).map { Palette.colour(trackId: $0) }
+        XCTAssertEqual(colours, (1...100).map { Palette.colour(trackId: $0) })
         XCTAssertEqual(Set(colours).count, 100)
         func distance(_ a: RGBColour, _ b: RGBColour) -> Int { abs(Int(a.r) - Int(b.r)) + abs(Int(a.g) - Int(b.g)) + abs(Int(a.b) - Int(b.b)) }
         for (a, b) in zip(colours, colours.dropFirst()) { XCTAssertGreaterThan(distance(a, b), 150, "\(a) \(b)") }
@@ -79,7 +80,7 @@ final class PanopticRenderTests: XCTestCase {
             (1003, 3, 0.9, 10, 30, 26, 46), (1004, 4, 0.8, 60, 30, 76, 46)]))
         let f1 = try render(stage, black, panopticResult(index: 1, width: 120, height: 80, rects: [
             (1003, 3, 0.9, 80, 50, 96, 66)]), index: 1)
-        let c3 = TrackPalette.colour(trackId: 3)
+        let c3 = Palette.colour(trackId: 3)
         // Half the track colour over black, rounded.
         func half(_ v: UInt8) -> UInt8 { UInt8((Int(v) * 128 + 128) >> 8) }
         let expected = (half(c3.r), half(c3.g), half(c3.b))
@@ -98,7 +99,7 @@ final class PanopticRenderTests: XCTestCase {
         let w = 240, h = 100
         let frame = textured(w, h)
         let out = try render(PanopticRenderStage(labelScale: 0.45), frame, panopticResult(width: w, height: h, rects: [(1003, 3, 0.97, 60, 50, 90, 80)]))
-        let colour = TrackPalette.colour(trackId: 3), text = colour.textColour
+        let colour = Palette.colour(trackId: 3), text = colour.textColour
         var changedInside = 0, labelBackground = 0, labelText = 0
         for y in 0..<h {
             for x in 0..<w where !(out[x, y] == frame[x, y]) {
@@ -120,9 +121,9 @@ final class PanopticRenderTests: XCTestCase {
         XCTAssertTrue(out[60, 65] == (colour.r, colour.g, colour.b))
         XCTAssertTrue(out[61, 65] == (colour.r, colour.g, colour.b))
         XCTAssertFalse(out[75, 65] == (colour.r, colour.g, colour.b))
-        XCTAssertEqual(PanopticRenderStage.labelText(Segment(id: 1003, trackId: 3, score: 0.968), name: "person"), "person #3 0.97")
-        XCTAssertEqual(PanopticRenderStage.labelText(Segment(id: 2001, trackId: 41, score: 0.5), name: "café"), "caf? #41 0.50")
-        XCTAssertEqual(PanopticRenderStage.labelText(Segment(id: 7001, trackId: 1, score: 1), name: nil), "class 7 #1 1.00")
+        XCTAssertEqual(PanopticDrawing.labelText(Segment(id: 1003, trackId: 3, score: 0.968), name: "person"), "person #3 0.97")
+        XCTAssertEqual(PanopticDrawing.labelText(Segment(id: 2001, trackId: 41, score: 0.5), name: "café"), "caf? #41 0.50")
+        XCTAssertEqual(PanopticDrawing.labelText(Segment(id: 7001, trackId: 1, score: 1), name: nil), "class 7 #1 1.00")
     }
 
     /// Stuff gets a light tint (a quarter of its colour), without outline,
@@ -130,7 +131,7 @@ final class PanopticRenderTests: XCTestCase {
     func testStuffIsTintedLightly() throws {
         let grey = RGBImage(width: 64, height: 32, fill: (128, 128, 128))
         let out = try render(PanopticRenderStage(), grey, panopticResult(width: 64, height: 32, rects: [(51000, nil, 1, 0, 0, 64, 16)]))
-        let c = TrackPalette.stuffColour(category: 51)
+        let c = Palette.stuffColour(category: 51)
         func mix(_ v: UInt8) -> UInt8 { UInt8((128 * 192 + Int(v) * 64 + 128) >> 8) }
         let tint = (mix(c.r), mix(c.g), mix(c.b))
         for y in 0..<32 {

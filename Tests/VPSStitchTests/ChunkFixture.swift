@@ -42,7 +42,7 @@ struct ChunkFixture {
         return f
     }
 
-    static let png = PNGCodec(read: { try ImageFile.read($0) }, write: { try ImageFile.writePNG($0, to: $1) })
+    static let png = ImageFile.pngCodec
 
     /// Writes chunk k of `count` (overlap `overlap`) in `format` under `dir`; returns the manifest path.
     func writeChunk(_ k: Int, of count: Int, overlap: Int, format: ExportFormat, dir: String,

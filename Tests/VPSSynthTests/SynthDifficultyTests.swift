@@ -15,7 +15,7 @@ final class SynthDifficultyTests: XCTestCase {
     func testNormalIsTheCommittedGenerator() throws {
         let options = SynthOptions(videos: 2, frames: 24, seed: 1, width: 160, height: 120)
         let scene = SyntheticScene(width: 160, height: 120, frames: 24, seed: options.videoSeed(1), difficulty: .normal)
-        let png = PNGCodec(read: { try ImageFile.read($0) }, write: { try ImageFile.writePNG($0, to: $1) })
+        let png = ImageFile.pngCodec
         let truth = try PanopticDataset.open(Self.samples)[1]
         for t in [0, 9, 23] {
             let (image, frame) = scene.render(t)

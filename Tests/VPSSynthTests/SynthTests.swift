@@ -52,7 +52,7 @@ final class SynthTests: XCTestCase {
         try SynthDataset.write(to: dir, options: o)
         let videos = try PanopticDataset.open(dir)
         XCTAssertEqual(videos.map(\.name), ["video_000", "video_001"])
-        let png = PNGCodec(read: { try ImageFile.read($0) }, write: { try ImageFile.writePNG($0, to: $1) })
+        let png = ImageFile.pngCodec
         let scene = SyntheticScene(width: 64, height: 48, frames: 4, seed: o.videoSeed(1))
         for t in 0..<4 {
             let f = try videos[1].frame(t, png: png)

@@ -12,7 +12,7 @@ final class YardstickTests: XCTestCase {
     static var dir = ""
     static var truth: [PanopticFrame] = []
     static var images: [RGBImage] = []
-    let png = PNGCodec(read: { try ImageFile.read($0) }, write: { try ImageFile.writePNG($0, to: $1) })
+    let png = ImageFile.pngCodec
 
     override class func setUp() {
         dir = TestMedia.scratchDirectory("YardstickTests")

@@ -1,23 +1,5 @@
-/// An 8-bit RGB colour.
-public struct RGBColour: Hashable, Sendable {
-    public var r: UInt8
-    public var g: UInt8
-    public var b: UInt8
-
-    public init(_ r: UInt8, _ g: UInt8, _ b: UInt8) {
-        self.r = r
-        self.g = g
-        self.b = b
-    }
-
-    /// Perceived brightness 0…255 (ITU-R BT.601 luma weights).
-    public var luma: Double { 0.299 * Double(r) + 0.587 * Double(g) + 0.114 * Double(b) }
-
-    /// Black on light colours, white on dark ones: the readable text colour on this background.
-    public var textColour: RGBColour { luma >= 140 ? RGBColour(0, 0, 0) : RGBColour(255, 255, 255) }
-}
-
-/// The colours the annotation renderer gives tracks and stuff.
+/// Every colour vps draws with: tracks and stuff in the annotated video,
+/// detector instances, and the series of the eval chart.
 ///
 /// A track's colour is a pure function of its ID, so it keeps one colour for
 /// its whole life and across runs. Hues step by the golden-ratio conjugate
@@ -26,7 +8,22 @@ public struct RGBColour: Hashable, Sendable {
 /// hundreds share a hue; saturation and value are fixed and high so that
 /// every colour stands out against video. Stuff categories get the same
 /// stepping from another offset, paler, since they are tinted lightly.
-public enum TrackPalette {
+public enum Palette {
+    /// The instance colours of the `render` stage's `instances` mode:
+    /// instance i gets colour i mod count.
+    public static let instanceColours: [RGBColour] = [
+        RGBColour(230, 25, 75), RGBColour(60, 180, 75), RGBColour(255, 225, 25), RGBColour(0, 130, 200),
+        RGBColour(245, 130, 48), RGBColour(145, 30, 180), RGBColour(70, 240, 240), RGBColour(240, 50, 230),
+        RGBColour(210, 245, 60), RGBColour(250, 190, 212), RGBColour(0, 128, 128), RGBColour(220, 190, 255),
+        RGBColour(170, 110, 40), RGBColour(255, 250, 200), RGBColour(128, 0, 0), RGBColour(170, 255, 195),
+        RGBColour(128, 128, 0), RGBColour(0, 0, 128)]
+
+    /// The series colours of `vps eval --chart` (matplotlib's tab10).
+    public static let chartColours: [RGBColour] = [
+        RGBColour(31, 119, 180), RGBColour(255, 127, 14), RGBColour(44, 160, 44), RGBColour(214, 39, 40),
+        RGBColour(148, 103, 189), RGBColour(140, 86, 75), RGBColour(227, 119, 194), RGBColour(127, 127, 127),
+        RGBColour(188, 189, 34), RGBColour(23, 190, 207)]
+
     /// The golden-ratio conjugate, (√5 − 1) / 2.
     static let goldenStep = 0.618_033_988_749_895
 
