@@ -47,8 +47,9 @@ protocol PicklePolicy {
 /// `STACK_GLOBAL`, `REDUCE`, `BUILD` and `BINPERSID` as `Policy` allows.
 ///
 /// Every read is bounds-checked, every opcode consumes input (so no input
-/// makes it loop), and containers may nest at most `maxDepth` deep (so
-/// releasing a hostile structure cannot overflow the stack).
+/// makes it loop), containers may nest at most `maxDepth` deep (so
+/// releasing a hostile structure cannot overflow the stack), and the work of
+/// growing containers is bounded by the file size (`workBudget`).
 struct Unpickler<Policy: PicklePolicy> {
     let bytes: [UInt8]
     let path: String
@@ -57,6 +58,11 @@ struct Unpickler<Policy: PicklePolicy> {
     var stack: [(PickleValue, Int)] = []
     var memo: [Int: (PickleValue, Int)] = [:]
     static var maxDepth: Int { 64 }
+    /// Elements touched when adding to containers. A container that is also
+    /// in the memo is copied before it grows, so a hostile file could make
+    /// that quadratic; the budget (linear in the file size) stops it.
+    var work = 0
+    var workBudget: Int { 4_000_000 + 16 * bytes.count }
 
     init(bytes: [UInt8], path: String) { self.bytes = bytes; self.path = path }
 
@@ -112,6 +118,11 @@ struct Unpickler<Policy: PicklePolicy> {
         }
         return .global(full)
     }
+    /// Counts `n` elements of container work against the budget.
+    mutating func spend(_ n: Int) throws {
+        work += n
+        guard work <= workBudget else { throw refuse("it makes containers grow far more than its size needs") }
+    }
     mutating func memoize(_ key: Int) throws {
         guard let top = stack.last else { throw bad("memo of an empty stack") }
         memo[key] = top
@@ -163,19 +174,23 @@ struct Unpickler<Policy: PicklePolicy> {
             case 0x61:                                                   // APPEND
                 let v = try popEntry(), target = try popEntry()
                 guard case .list(var l) = target.0 else { throw bad("APPEND to a non-list") }
+                try spend(l.count + 1)
                 l.append(v.0); try push(.list(l), depth: max(target.1, v.1 + 1))
             case 0x65:                                                   // APPENDS
                 let (items, d) = try popMark(), target = try popEntry()
                 guard case .list(var l) = target.0 else { throw bad("APPENDS to a non-list") }
+                try spend(l.count + items.count)
                 l += items; try push(.list(l), depth: max(target.1, d + 1))
             case 0x7d: try push(.dict([]))                               // EMPTY_DICT
             case 0x73:                                                   // SETITEM
                 let v = try popEntry(), k = try popEntry(), target = try popEntry()
                 guard case .dict(var d) = target.0 else { throw bad("SETITEM on a non-dict") }
+                try spend(d.count + 1)
                 d.append((k.0, v.0)); try push(.dict(d), depth: max(target.1, k.1 + 1, v.1 + 1))
             case 0x75:                                                   // SETITEMS
                 let (items, depth) = try popMark(), target = try popEntry()
                 guard items.count % 2 == 0, case .dict(var d) = target.0 else { throw bad("SETITEMS on a non-dict") }
+                try spend(d.count + items.count)
                 for i in stride(from: 0, to: items.count, by: 2) { d.append((items[i], items[i + 1])) }
                 try push(.dict(d), depth: max(target.1, depth + 1))
             case 0x71: try memoize(Int(try byte()))                     // BINPUT

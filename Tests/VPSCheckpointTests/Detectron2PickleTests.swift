@@ -98,7 +98,13 @@ final class Detectron2PickleTests: XCTestCase {
         // value copy here, so it cannot build a cycle.
         let loop: [UInt8] = [0x80, 0x02, 0x5d, 0x71, 0x00, 0x68, 0x00, 0x61, 0x2e]
         XCTAssertThrowsError(try Detectron2Pickle.decode(loop)) { XCTAssertTrue("\($0)".contains("no dict"), "\($0)") }
-        // An array whose shape claims more elements than its bytes hold.
+        // A big list in the memo, appended to again and again: each append
+        // copies it, which the work budget stops early (quadratic otherwise).
+        var grow: [UInt8] = [0x80, 0x02, 0x5d, 0x28] + [UInt8](repeating: 0x4e, count: 100_000) + [0x65, 0x71, 0x00]
+        for _ in 0..<2_000 { grow += [0x68, 0x00, 0x4e, 0x61] }
+        grow.append(0x2e)
+        XCTAssertThrowsError(try Detectron2Pickle.decode(grow)) { XCTAssertTrue("\($0)".contains("grow far more"), "\($0)") }
+                // An array whose shape claims more elements than its bytes hold.
         var p = [UInt8]([0x80, 0x02, 0x7d, 0x55, 0x05] + l1("model") + [0x7d, 0x55, 0x01, 0x77])
         p += l1("cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\u{00}\u{85}U\u{01}b\u{87}R")
         p += [0x28, 0x4b, 0x01, 0x4a, 0xff, 0xff, 0xff, 0x7f, 0x4a, 0xff, 0xff, 0xff, 0x7f, 0x86]
