@@ -60,19 +60,19 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible, Sendable
     /// The problem without the path, on one line (for "cannot read PATH: …" messages).
     public var reason: String {
         switch self {
-        case .unreadable(_, let r), .malformed(_, let r): return r
-        case .unsupportedDType(let n, let d): return "tensor \(n) has unsupported dtype \(d)"
-        case .rejectedPickle(_, let r): return "unsafe pickle rejected: \(r)"
+        case .unreadable(_, let r), .malformed(_, let r): return Self.oneLine(r)
+        case .unsupportedDType(let n, let d): return Self.oneLine("tensor \(n) has unsupported dtype \(d)")
+        case .rejectedPickle(_, let r): return Self.oneLine("unsafe pickle rejected: \(r)")
         case .mismatches(let m): return Self.summary(of: m)
         }
     }
 
     public var description: String {
         switch self {
-        case .unreadable(let p, let r): return "cannot read checkpoint \(p): \(r)"
-        case .malformed(let p, let r): return "checkpoint \(p) is malformed: \(r)"
-        case .unsupportedDType(let n, let d): return "tensor \(n) has unsupported dtype \(d)"
-        case .rejectedPickle(let p, let r): return "refusing to load \(p): \(r)"
+        case .unreadable(let p, let r): return Self.oneLine("cannot read checkpoint \(p): \(r)")
+        case .malformed(let p, let r): return Self.oneLine("checkpoint \(p) is malformed: \(r)")
+        case .unsupportedDType(let n, let d): return Self.oneLine("tensor \(n) has unsupported dtype \(d)")
+        case .rejectedPickle(let p, let r): return Self.oneLine("refusing to load \(p): \(r)")
         case .mismatches(let m):
             return "checkpoint does not match the model config (\(m.count) problem\(m.count == 1 ? "" : "s")):\n  " + m.joined(separator: "\n  ")
         }
@@ -80,6 +80,13 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible, Sendable
 }
 
 extension CheckpointError {
+    /// `text` with control characters (names read from a damaged file may
+    /// hold newlines) shown as `?`, so that a message stays on one line.
+    static func oneLine(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : $0 }))
+    }
+
     /// One short line for a list of mismatches: how many tensors are missing,
     /// unexpected or of the wrong shape, the first few names of each, and a
     /// hint about what the file seems to be.
