@@ -50,12 +50,15 @@ CLS_SCALE = float(os.environ.get("CLS_SCALE", "1"))
 SEM_SCALE = float(os.environ.get("SEM_SCALE", "4"))
 
 
-def config():
+def config(slim=True):
+    """Detectron2's panoptic_fpn_R_50_3x at test time; `slim`: the fixture's reduced widths and input size."""
     cfg = get_cfg()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__import__("detectron2").__file__)))
     cfg.merge_from_file(os.path.join(root, "configs", "COCO-PanopticSegmentation", "panoptic_fpn_R_50_3x.yaml"))
     cfg.MODEL.DEVICE = "cpu"
     cfg.MODEL.WEIGHTS = ""
+    if not slim:
+        return cfg
     cfg.MODEL.RESNETS.STEM_OUT_CHANNELS = 16
     cfg.MODEL.RESNETS.RES2_OUT_CHANNELS = 32
     cfg.MODEL.RESNETS.WIDTH_PER_GROUP = 8
@@ -65,7 +68,6 @@ def config():
     cfg.MODEL.SEM_SEG_HEAD.CONVS_DIM = 32
     cfg.INPUT.MIN_SIZE_TEST = 320
     cfg.INPUT.MAX_SIZE_TEST = 512
-    cfg.freeze()
     return cfg
 
 
@@ -196,6 +198,7 @@ def run_case(model, cfg, path, frame):
 def main():
     torch.set_num_threads(int(os.environ.get("THREADS", "2")))
     cfg = config()
+    cfg.freeze()
     model = build_model(cfg)
     model.eval()
     weights = fill(model)
