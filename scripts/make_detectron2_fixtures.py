@@ -35,6 +35,7 @@ import zlib
 
 import numpy as np
 import torch
+from PIL import Image
 from pycocotools import mask as mask_utils
 
 from detectron2.config import get_cfg
@@ -220,6 +221,16 @@ def main():
               f"segments {len(c['panoptic']['segments'])} ({things} things), "
               f"semantic classes {sorted(set(c['semantic'][0::2]))[:10]}", file=sys.stderr)
         cases.append(c)
+    # Pillow's bilinear resize alone, shrinking and enlarging (real model-zoo
+    # weights run at 800/1333, which enlarges vtest.avi's 768x576).
+    resizes = []
+    for p, fr in CASES[::2]:
+        rgb, crc = read_rgb(p, fr)
+        h, w = rgb.shape[:2]
+        for nh, nw in ((800, 1067), (331, 443), (97, 131), (h, w + 5), (h - 7, w)):
+            out = np.asarray(Image.fromarray(rgb).resize((nw, nh), Image.BILINEAR))
+            resizes.append({"input": os.path.basename(p), "frame": fr, "height": nh, "width": nw,
+                            "crc32": zlib.crc32(np.ascontiguousarray(out).tobytes())})
     mc = cfg.MODEL
     doc = {
         "torch": torch.__version__, "seed": SEED, "pkl": os.path.basename(pkl),
@@ -235,6 +246,7 @@ def main():
                         "instanceScore": mc.PANOPTIC_FPN.COMBINE.INSTANCES_CONFIDENCE_THRESH},
         },
         "cases": cases,
+        "pillowResizes": resizes,
     }
     path = os.path.join(OUT, "panoptic_fpn_slim.json")
     with open(path, "w") as f:

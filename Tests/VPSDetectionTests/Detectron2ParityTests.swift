@@ -38,9 +38,11 @@ final class Detectron2ParityTests: XCTestCase {
             var semantic: [Int]
             var panoptic: Panoptic
         }
+        struct PillowResize: Decodable { var input: String; var frame: Int?; var height: Int; var width: Int; var crc32: UInt32 }
         var pkl: String
         var config: Config
         var cases: [Case]
+        var pillowResizes: [PillowResize]
     }
 
     static let dir = "detectron2"
@@ -90,6 +92,20 @@ final class Detectron2ParityTests: XCTestCase {
             let panopticAgreement = checkPanoptic(out.detections, semantic, matches, c, f.config.combine)
             XCTAssertGreaterThanOrEqual(panopticAgreement, 0.999, "\(label): panoptic maps agree on \(panopticAgreement)")
             print("\(label): semantic labels agree on \(semanticAgreement), panoptic maps on \(panopticAgreement)")
+        }
+    }
+
+    /// Pillow's own `Image.resize(BILINEAR)` output, enlarging and shrinking, one axis or both.
+    func testPillowResizeIsBitExact() throws {
+        let (f, _) = try Self.load()
+        XCTAssertFalse(f.pillowResizes.isEmpty)
+        for r in f.pillowResizes {
+            guard let image = try FixtureInput.read("\(Self.dataDir)/\(r.input)", frame: r.frame) else {
+                XCTFail("\(r.input) is not installed (run scripts/setup)"); return
+            }
+            let out = PillowResize.resize(image, width: r.width, height: r.height)
+            XCTAssertEqual([out.height, out.width], [r.height, r.width])
+            XCTAssertEqual(CRC32.of(out.pixels), r.crc32, "\(r.input) \(image.width)x\(image.height) → \(r.width)x\(r.height)")
         }
     }
 
