@@ -32,6 +32,7 @@ extension MaskRCNNConfig {
         var s = SemanticHeadConfig()
         s.classNames = COCOPanoptic.semanticClassNames
         s.categoryIds = COCOPanoptic.stuffCategoryIds
+        s.combine = PanopticCombineConfig()
         c.semanticHead = s
         return c
     }

@@ -280,7 +280,12 @@ public struct SemanticHeadConfig: Codable, Sendable, Equatable {
     public var categoryIds: [Int]? = nil
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case convDims, commonStride, groupNormGroups, classNames, categoryIds }
+    /// The panoptic combine's thresholds the model was trained and
+    /// evaluated with; nil: the panoptic stage's defaults. Pipeline settings
+    /// of the `panoptic` stage override them.
+    public var combine: PanopticCombineConfig? = nil
+
+    enum CodingKeys: String, CodingKey { case convDims, commonStride, groupNormGroups, classNames, categoryIds, combine }
 
     /// Keys left out take their defaults.
     public init(from decoder: Decoder) throws {
@@ -290,6 +295,28 @@ public struct SemanticHeadConfig: Codable, Sendable, Equatable {
         groupNormGroups = try c.decodeIfPresent(Int.self, forKey: .groupNormGroups) ?? 32
         classNames = try c.decode([String].self, forKey: .classNames)
         categoryIds = try c.decodeIfPresent([Int].self, forKey: .categoryIds)
+        combine = try c.decodeIfPresent(PanopticCombineConfig.self, forKey: .combine)
+    }
+}
+
+/// Detectron2's `combine_semantic_and_instance_outputs` thresholds
+/// (`MODEL.PANOPTIC_FPN.COMBINE`).
+public struct PanopticCombineConfig: Codable, Sendable, Equatable {
+    /// Largest fraction of an instance already covered by better ones.
+    public var overlapThreshold: Double = 0.5
+    /// Fewest free pixels a stuff class needs to become a segment.
+    public var stuffAreaThreshold: Int = 4096
+    /// Instances scoring below this are not painted.
+    public var instanceScoreThreshold: Double = 0.5
+    public init() {}
+
+    enum CodingKeys: String, CodingKey { case overlapThreshold, stuffAreaThreshold, instanceScoreThreshold }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self), d = PanopticCombineConfig()
+        overlapThreshold = try c.value(.overlapThreshold, or: d.overlapThreshold)
+        stuffAreaThreshold = try c.value(.stuffAreaThreshold, or: d.stuffAreaThreshold)
+        instanceScoreThreshold = try c.value(.instanceScoreThreshold, or: d.instanceScoreThreshold)
     }
 }
 

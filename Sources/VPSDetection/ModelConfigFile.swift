@@ -40,7 +40,8 @@ extension MaskRCNNConfig {
                      "boxCoderWeights", "scoreThreshold", "nmsThreshold", "detectionsPerImage", "maskThreshold",
                      "alignedRoIs", "levelEpsInsideLog", "levelEps", "minBoxSide", "clipAndDropEmptyBoxes", "maskPaste"],
         "trackHead": ["poolSize", "fcDims"],
-        "semanticHead": ["convDims", "commonStride", "groupNormGroups", "classNames", "categoryIds"],
+        "semanticHead": ["convDims", "commonStride", "groupNormGroups", "classNames", "categoryIds", "combine"],
+        "semanticHead.combine": ["overlapThreshold", "stuffAreaThreshold", "instanceScoreThreshold"],
     ]
 
     static func merge(_ user: [String: Any], into base: [String: Any], known: [String: Set<String>],

@@ -63,6 +63,7 @@ extension FrameDetections {
         categories = categories.filter { seen.insert($0.id).inserted }
         self.init(detections: output.detections, classNames: config.classNames, categories: categories,
                   labelCategories: config.classNames.indices.map { $0 == 0 ? 0 : config.categoryId(ofLabel: $0) },
-                  stuff: stuff, embeddings: model.hasTrackHead ? .trackHead : .pooledFeatures)
+                  stuff: stuff, embeddings: model.hasTrackHead ? .trackHead : .pooledFeatures,
+                  combine: config.semanticHead?.combine)
     }
 }

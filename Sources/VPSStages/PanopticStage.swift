@@ -8,6 +8,11 @@ import VPSTracking
 /// into one panoptic frame (things, stuff, void) with `PanopticFusion`
 /// (Detectron2's rule; see its docs).
 ///
+/// Thresholds: each one set in the pipeline (`overlap_threshold`,
+/// `stuff_area_threshold`, `score_threshold`) wins; otherwise the model's
+/// (`SemanticHeadConfig.combine`, e.g. a Detectron2 checkpoint's); otherwise
+/// `PanopticFusion`'s defaults (Detectron2's values).
+///
 /// Only detections with a track ID take part: a detection the tracker does
 /// not report (a tentative track) is not an object of the output. Thing ids
 /// are category·1000 + instance with `Segment.trackId` = the track ID; stuff
@@ -17,10 +22,39 @@ public final class PanopticStage: Stage {
     public let name = "panoptic"
     public let requires = [DetectionsKey.name, TracksKey.name]
     public let provides = [PanopticKey.name]
+    /// The thresholds used when neither the pipeline nor the model sets them.
     public let fusion: PanopticFusion
+    /// The thresholds the pipeline sets, each overriding the model's.
+    public let overrides: Overrides
 
+    /// Thresholds a pipeline sets explicitly (nil: not set).
+    public struct Overrides: Sendable, Equatable {
+        public var overlapThreshold: Double?, stuffAreaThreshold: Int?, scoreThreshold: Double?
+        public init(overlapThreshold: Double? = nil, stuffAreaThreshold: Int? = nil, scoreThreshold: Double? = nil) {
+            (self.overlapThreshold, self.stuffAreaThreshold, self.scoreThreshold) = (overlapThreshold, stuffAreaThreshold, scoreThreshold)
+        }
+    }
+
+    /// `fusion`'s thresholds apply to every frame, whatever the model says.
     public init(fusion: PanopticFusion = PanopticFusion()) {
         self.fusion = fusion
+        overrides = Overrides(overlapThreshold: fusion.overlapThreshold, stuffAreaThreshold: fusion.stuffAreaThreshold,
+                              scoreThreshold: fusion.scoreThreshold)
+    }
+
+    /// `overrides` first, then the model's thresholds, then `PanopticFusion`'s defaults.
+    public init(overrides: Overrides) {
+        fusion = PanopticFusion()
+        self.overrides = overrides
+    }
+
+    /// The fusion for a frame of `found`.
+    public func fusion(for found: FrameDetections) -> PanopticFusion {
+        let m = found.combine
+        return PanopticFusion(
+            overlapThreshold: overrides.overlapThreshold ?? m?.overlapThreshold ?? fusion.overlapThreshold,
+            stuffAreaThreshold: overrides.stuffAreaThreshold ?? m?.stuffAreaThreshold ?? fusion.stuffAreaThreshold,
+            scoreThreshold: overrides.scoreThreshold ?? m?.instanceScoreThreshold ?? fusion.scoreThreshold)
     }
 
     public func process(_ packet: inout Packet) throws {
@@ -41,7 +75,7 @@ public final class PanopticStage: Stage {
         if let s = found.stuff, s.width != width || s.height != height {
             throw VPSError.internalFailure("frame \(packet.frame.index): a stuff map of \(s.width)x\(s.height) for a \(width)x\(height) frame")
         }
-        let frame = fusion.fuse(index: packet.frame.sourceIndex, width: width, height: height,
+        let frame = fusion(for: found).fuse(index: packet.frame.sourceIndex, width: width, height: height,
                                 instances: instances, stuff: found.stuff?.ids)
         packet[PanopticKey.self] = PanopticResult(frame: frame, categories: found.categories)
     }
@@ -55,7 +89,15 @@ public final class PanopticStage: Stage {
     static let definition = StageDefinition(
         name: "panoptic", summary: "fuse tracked instances and stuff into one panoptic map per frame (Detectron2's rule)",
         keys: ["overlap_threshold", "stuff_area_threshold", "score_threshold"],
-        builder: .stage { settings, _ in PanopticStage(fusion: try fusion(from: settings)) })
+        builder: .stage { settings, _ in PanopticStage(overrides: try overrides(from: settings)) })
+
+    /// The thresholds a pipeline's settings give explicitly, each checked.
+    static func overrides(from settings: StageSettings) throws -> Overrides {
+        let f = try fusion(from: settings)
+        return Overrides(overlapThreshold: settings.values["overlap_threshold"] != nil ? f.overlapThreshold : nil,
+                         stuffAreaThreshold: settings.values["stuff_area_threshold"] != nil ? f.stuffAreaThreshold : nil,
+                         scoreThreshold: settings.values["score_threshold"] != nil ? f.scoreThreshold : nil)
+    }
 
     /// The fusion thresholds from a pipeline's settings, each checked.
     static func fusion(from settings: StageSettings) throws -> PanopticFusion {

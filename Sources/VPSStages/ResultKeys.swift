@@ -46,6 +46,8 @@ public struct FrameDetections: Sendable {
     public var stuff: StuffMap?
     /// What `Detection.embedding` holds.
     public var embeddings: EmbeddingSource
+    /// The model's panoptic combine thresholds (`SemanticHeadConfig.combine`), if it states them.
+    public var combine: PanopticCombineConfig?
 
     /// Detections of torchvision's "N/A" placeholder labels are dropped here:
     /// those labels (12, 26, 29, 30, 45, 66, 68, 69, 71, 83 of torchvision's
@@ -55,7 +57,8 @@ public struct FrameDetections: Sendable {
     /// whose annotations name a category it does not declare. `MaskRCNN`
     /// itself still returns them, exactly as torchvision does.
     public init(detections: [Detection], classNames: [String], categories: [Category], labelCategories: [Int],
-                stuff: StuffMap? = nil, embeddings: EmbeddingSource = .none) {
+                stuff: StuffMap? = nil, embeddings: EmbeddingSource = .none, combine: PanopticCombineConfig? = nil) {
+        self.combine = combine
         self.detections = detections.filter { !Self.isPlaceholder(label: $0.label, classNames: classNames) }
         self.classNames = classNames
         self.categories = categories

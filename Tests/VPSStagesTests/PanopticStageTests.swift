@@ -9,13 +9,29 @@ import XCTest
 final class PanopticStageTests: XCTestCase {
     /// Defaults are Detectron2's; every threshold can be set.
     func testBuildsFromSettings() throws {
+        let noModelThresholds = FrameDetections(detections: [], classNames: testClassNames, categories: [], labelCategories: [0, 1, 2])
         let plain = try XCTUnwrap(try buildStage("panoptic", [:]) as? PanopticStage)
-        XCTAssertEqual(plain.fusion, PanopticFusion(overlapThreshold: 0.5, stuffAreaThreshold: 4096, scoreThreshold: 0.5))
+        XCTAssertEqual(plain.fusion(for: noModelThresholds), PanopticFusion(overlapThreshold: 0.5, stuffAreaThreshold: 4096, scoreThreshold: 0.5))
         let set = try XCTUnwrap(try buildStage("panoptic", ["overlap_threshold": .double(0.3), "stuff_area_threshold": .int(64),
                                                              "score_threshold": .int(0)]) as? PanopticStage)
-        XCTAssertEqual(set.fusion, PanopticFusion(overlapThreshold: 0.3, stuffAreaThreshold: 64, scoreThreshold: 0))
+        XCTAssertEqual(set.fusion(for: noModelThresholds), PanopticFusion(overlapThreshold: 0.3, stuffAreaThreshold: 64, scoreThreshold: 0))
         XCTAssertEqual(set.requires, [DetectionsKey.name, TracksKey.name])
         XCTAssertEqual(set.provides, [PanopticKey.name])
+    }
+
+    /// A model's own thresholds (`SemanticHeadConfig.combine`) apply where the pipeline sets none.
+    func testModelThresholdsApplyUnlessThePipelineSetsThem() throws {
+        var combine = PanopticCombineConfig()
+        combine.stuffAreaThreshold = 16
+        combine.instanceScoreThreshold = 0.2
+        let found = FrameDetections(detections: [], classNames: testClassNames, categories: [], labelCategories: [0, 1, 2],
+                                    combine: combine)
+        let plain = try XCTUnwrap(try buildStage("panoptic", [:]) as? PanopticStage)
+        XCTAssertEqual(plain.fusion(for: found), PanopticFusion(overlapThreshold: 0.5, stuffAreaThreshold: 16, scoreThreshold: 0.2))
+        let set = try XCTUnwrap(try buildStage("panoptic", ["stuff_area_threshold": .int(64)]) as? PanopticStage)
+        XCTAssertEqual(set.fusion(for: found), PanopticFusion(overlapThreshold: 0.5, stuffAreaThreshold: 64, scoreThreshold: 0.2))
+        // A stage built with explicit thresholds uses them whatever the model says.
+        XCTAssertEqual(PanopticStage(fusion: PanopticFusion(stuffAreaThreshold: 8)).fusion(for: found), PanopticFusion(stuffAreaThreshold: 8))
     }
 
     /// Out-of-range or mistyped thresholds fail with a message naming the setting.
