@@ -9,6 +9,7 @@ Tests/Fixtures/detectron2/pickles/:
   hostile_system.pkl     calls os.system (never loaded here: only written)
   big_endian.pkl, float16.pkl, object_array.pkl, protocol5.pkl, protocol0.pkl,
   caffe2_blobs.pkl, no_model.pkl, deep.pkl   files the reader must refuse
+  zero_width.pkl, scalar_shapes.pkl   readable, but no model can be built from them
 
 Run with numpy >= 2:  python scripts/make_detectron2_pickle_fixtures.py
 """
@@ -135,6 +136,12 @@ def main():
     write("protocol0.pkl", pickle.dumps({"model": {"w": [1.0, 2.0]}}, protocol=0))
     write("caffe2_blobs.pkl", pickle.dumps({"blobs": {"w": np.ones(2, dtype=np.float32)}}, protocol=2))
     write("no_model.pkl", pickle.dumps({"weights": {"w": np.ones(2, dtype=np.float32)}}, protocol=2))
+    # Valid pickles whose shapes would give a model of zero width, or no shape at all.
+    write("zero_width.pkl", pickle.dumps({"model": {"backbone.bottom_up.stem.conv1.weight": np.zeros((0, 3, 7, 7), np.float32),
+                                                    "roi_heads.box_head.fc1.weight": np.zeros((0, 12544), np.float32)}}, protocol=2))
+    write("scalar_shapes.pkl", pickle.dumps({"model": {"backbone.bottom_up.stem.conv1.weight": np.array(1.0, np.float32),
+                                                       "roi_heads.box_predictor.cls_score.weight": np.array(1.0, np.float32),
+                                                       "sem_seg_head.predictor.weight": np.array(1.0, np.float32)}}, protocol=2))
     deep = []
     for _ in range(200):
         deep = [deep]

@@ -13,6 +13,8 @@ public enum Detectron2Pickle {
     /// Metadata key for the file's `__author__` entry, when it has one.
     public static let authorKey = "detectron2.author"
 
+    /// The tensors of the `.pkl` at `path`, under Detectron2's names, with
+    /// `__author__` as metadata (`authorKey`). Throws `CheckpointError`.
     public static func read(path: String) throws -> StateDict {
         guard FileManager.default.fileExists(atPath: path) else { throw CheckpointError.unreadable(path: path, reason: "no such file") }
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -31,6 +33,7 @@ public enum Detectron2Pickle {
         name == "pixel_mean" || name == "pixel_std" || name.contains("cell_anchors")
     }
 
+    /// `read` on bytes in memory; `path` only names them in errors.
     public static func decode(_ bytes: [UInt8], path: String = "<memory>") throws -> StateDict {
         guard bytes.count >= 2, bytes[0] == 0x80 else {
             throw CheckpointError.malformed(path: path, reason: "not a pickle (a Detectron2 .pkl starts with the pickle protocol byte 0x80)")

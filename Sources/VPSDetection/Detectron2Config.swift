@@ -46,34 +46,35 @@ extension Detectron2Checkpoint {
     /// stuff; other counts get `class N` / `stuff N` names.
     public static func config(for dict: StateDict) -> MaskRCNNConfig {
         var c = MaskRCNNConfig.detectron2()
-        func shape(_ n: String) -> [Int]? { dict.tensors[n]?.shape }
+        /// The first dimension of a tensor (output channels or classes), if it has one.
+        func rows(_ n: String) -> Int? { dict.tensors[n]?.shape.first }
         let body = "backbone.body"
-        if let s = shape("\(body).conv1.weight") { c.backbone.stemChannels = s[0] }
+        if let n = rows("\(body).conv1.weight") { c.backbone.stemChannels = n }
         var layers: [Int] = [], widths: [Int] = []
         for stage in 1...4 {
             var n = 0
-            while shape("\(body).layer\(stage).\(n).conv1.weight") != nil { n += 1 }
+            while rows("\(body).layer\(stage).\(n).conv1.weight") != nil { n += 1 }
             layers.append(n)
-            widths.append(shape("\(body).layer\(stage).0.conv1.weight")?[0] ?? 0)
+            widths.append(rows("\(body).layer\(stage).0.conv1.weight") ?? 0)
         }
         if layers.allSatisfy({ $0 > 0 }) {
             c.backbone.layers = layers
             c.backbone.stageWidths = widths
-            c.backbone.block = shape("\(body).layer1.0.conv3.weight") != nil ? .bottleneck : .basic
+            c.backbone.block = rows("\(body).layer1.0.conv3.weight") != nil ? .bottleneck : .basic
         }
-        if let s = shape("backbone.fpn.inner_blocks.0.0.weight") { c.backbone.fpnChannels = s[0] }
-        if let s = shape("roi_heads.box_head.fc6.weight") { c.roiHeads.representationSize = s[0] }
+        if let n = rows("backbone.fpn.inner_blocks.0.0.weight") { c.backbone.fpnChannels = n }
+        if let n = rows("roi_heads.box_head.fc6.weight") { c.roiHeads.representationSize = n }
         var mask: [Int] = []
-        while let s = shape("roi_heads.mask_head.\(mask.count).0.weight") { mask.append(s[0]) }
+        while let n = rows("roi_heads.mask_head.\(mask.count).0.weight") { mask.append(n) }
         if !mask.isEmpty { c.roiHeads.maskLayers = mask }
-        if let s = shape("roi_heads.box_predictor.cls_score.weight"), s[0] != 81, s[0] >= 2 {
-            c.classNames = ["__background__"] + (1..<s[0]).map { "class \($0 - 1)" }
+        if let n = rows("roi_heads.box_predictor.cls_score.weight"), n != 81, n >= 2 {
+            c.classNames = ["__background__"] + (1..<n).map { "class \($0 - 1)" }
             c.categoryIds = nil
         }
-        if let s = shape("sem_seg_head.predictor.weight") {
-            c.semanticHead?.convDims = shape("sem_seg_head.p2.0.weight")?[0] ?? 128
-            if s[0] != 54 {
-                c.semanticHead?.classNames = ["things"] + (1..<max(s[0], 2)).map { "stuff \($0)" }
+        if let n = rows("sem_seg_head.predictor.weight") {
+            c.semanticHead?.convDims = rows("sem_seg_head.p2.0.weight") ?? 128
+            if n != 54 {
+                c.semanticHead?.classNames = ["things"] + (1..<max(n, 2)).map { "stuff \($0)" }
                 c.semanticHead?.categoryIds = nil
             }
         } else {

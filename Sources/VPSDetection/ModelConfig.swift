@@ -69,6 +69,10 @@ public struct MaskRCNNConfig: Codable, Sendable, Equatable {
         guard transform.mean.count == 3, transform.std.count == 3, transform.std.allSatisfy({ $0 > 0 }) else { throw bad("transform mean/std need 3 values, std > 0") }
         guard anchors.sizes.count == 5, !anchors.aspectRatios.isEmpty else { throw bad("anchors need 5 sizes (one per FPN level) and at least one aspect ratio") }
         guard roiHeads.boxCoderWeights.count == 4 else { throw bad("roiHeads.boxCoderWeights needs 4 values") }
+        guard roiHeads.representationSize >= 1, !roiHeads.maskLayers.isEmpty, roiHeads.maskLayers.allSatisfy({ $0 >= 1 }),
+              roiHeads.boxPoolSize >= 1, roiHeads.maskPoolSize >= 1 else {
+            throw bad("roiHeads widths and pool sizes must be positive (representationSize, maskLayers, boxPoolSize, maskPoolSize)")
+        }
         guard roiHeads.samplingRatio >= 0 else { throw bad("roiHeads.samplingRatio must be 0 (adaptive) or positive") }
         if let s = anchors.strides, s.count != 5 || s.contains(where: { $0 < 1 }) {
             throw bad("anchors.strides needs 5 positive values (one per FPN level)")

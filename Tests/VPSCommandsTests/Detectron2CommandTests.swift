@@ -38,6 +38,12 @@ final class Detectron2CommandTests: CLITestCase {
             let out = TestMedia.scratchDirectory() + "/out.mp4"
             assertBadInput(try vps("segment", TestMedia.vtest, "-o", out, "--weights", path, "--frames", "1"), mentions: words)
         }
+        // Readable files whose shapes give no buildable model.
+        for (file, words) in ["zero_width.pkl": "must be positive", "scalar_shapes.pkl": "fewer than 2 classes"] {
+            let path = Self.dir.appendingPathComponent("pickles/\(file)").path
+            assertBadInput(try vps("segment", TestMedia.vtest, "-o", TestMedia.scratchDirectory() + "/o.mp4", "--weights", path),
+                           mentions: words)
+        }
         // The numpy fixtures are valid pickles but not Mask R-CNNs: a mismatch, on one line.
         let zoo = Self.dir.appendingPathComponent("pickles/zoo_np2_p4.pkl").path
         assertBadInput(try vps("segment", TestMedia.vtest, "-o", TestMedia.scratchDirectory() + "/o.mp4", "--weights", zoo),
