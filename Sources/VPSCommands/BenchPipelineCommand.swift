@@ -83,5 +83,4 @@ struct BenchPipelineCommand: ParsableCommand {
             print(Profile.table(r), terminator: "")
         }
     }
-
 }

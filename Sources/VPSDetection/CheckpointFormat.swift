@@ -61,7 +61,8 @@ public enum CheckpointFormats {
     /// format recognises them; among several (or none) by its extension;
     /// otherwise the first known format, whose reader then says what is wrong.
     public static func format(of path: String) -> CheckpointFormat.Type {
-        let byMagic = known.filter { $0.recognises(header: header(of: path)) }
+        let header = header(of: path)
+        let byMagic = known.filter { $0.recognises(header: header) }
         if byMagic.count == 1 { return byMagic[0] }
         let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
         let byExtension = (byMagic.isEmpty ? known : byMagic).filter { $0.fileExtensions.contains(ext) }
