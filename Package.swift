@@ -68,6 +68,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vps", dependencies: ["VPSCommands"]),
+        // Fuzz target for the restricted unpickler (libFuzzer build: see PickleFuzz.swift).
+        .executableTarget(name: "vps-fuzz-pickle", dependencies: ["VPSCheckpoint"], path: "Fuzz/PickleFuzz"),
 
         // MARK: results, exports, metrics, synthetic data
         .target(name: "VPSFormats", dependencies: ["VPSCore"]),
@@ -92,7 +94,7 @@ let package = Package(
         .testTarget(name: "VPSPipelineTests", dependencies: ["VPSPipeline", "TestSupport"]),
         .testTarget(name: "VPSTensorTests", dependencies: ["VPSTensor", "TestSupport"]),
         .testTarget(name: "VPSCheckpointTests", dependencies: ["VPSCheckpoint", "VPSDetection", "TestSupport"]),
-        .testTarget(name: "VPSDetectionTests", dependencies: ["VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSCore", "VPSMotion", "VPSVideo", "TestSupport"]),
+        .testTarget(name: "VPSDetectionTests", dependencies: ["VPSDetection", "VPSCheckpoint", "VPSTensor", "VPSCore", "VPSMotion", "VPSVideo", "VPSFormats", "VPSTracking", "VPSPanoptic", "TestSupport"]),
         .testTarget(name: "VPSCommandsTests", dependencies: ["vps", "VPSCommands", "VPSStages", "VPSVideo", "TestSupport", "VPSDetection", "VPSCheckpoint", "VPSFormats", "VPSTracking", "VPSSynth", "VPSEval", "VPSStitch", "VPSPanoptic"]),
         .testTarget(name: "VPSStagesTests", dependencies: ["VPSStages", "VPSVideo", "VPSRender", "VPSPipeline", "VPSFormats", "VPSTracking", "VPSPanoptic", "VPSDetection", "VPSTensor", "VPSCheckpoint", "VPSMotion", "VPSCore", "TestSupport"]),
         .testTarget(name: "VPSFormatsTests", dependencies: ["VPSFormats", "VPSVideo", "TestSupport"]),

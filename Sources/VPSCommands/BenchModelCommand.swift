@@ -26,7 +26,7 @@ struct BenchModelCommand: ParsableCommand {
     @Option(help: "Seeded model description (the parity fixture).")
     var model: String = "Tests/Fixtures/parity/r50_fpn.json"
 
-    @Option(help: "Checkpoint to use instead of the seeded model (.safetensors or .pth).")
+    @Option(help: "Checkpoint to use instead of the seeded model (.safetensors, .pth or Detectron2 .pkl).")
     var weights: String?
 
     @Option(help: "Frames to time (after one warm-up frame).")

@@ -27,7 +27,7 @@ struct BenchPipelineCommand: ParsableCommand {
     @Option(help: "Pipeline: a YAML file or a built-in name (default, per-frame, fast, flow, segment); repeat to compare.")
     var pipeline: [String] = []
 
-    @Option(help: "Checkpoint (.safetensors or .pth); default: the seeded model of --model.")
+    @Option(help: "Checkpoint (.safetensors, .pth or Detectron2 .pkl); default: the seeded model of --model.")
     var weights: String?
 
     @Option(help: "Seeded model description used without --weights.")

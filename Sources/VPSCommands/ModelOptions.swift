@@ -4,10 +4,12 @@ import VPSPipeline
 /// The model options of `vps annotate` and `vps segment`.
 struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "Model checkpoint: .safetensors with a vps config, or a torchvision .pth (read as the COCO R50-FPN).",
+        "Model checkpoint: .safetensors with a vps config, a torchvision .pth (read as the COCO R50-FPN), "
+            + "or a Detectron2 model-zoo .pkl (e.g. Panoptic FPN: COCO things and stuff).",
         discussion: "Default: vps's own model, trained on `vps synth` videos; it knows only the synthetic classes "
             + "(sky, ground, water; disc, box, triangle, diamond). For real footage pass COCO weights, e.g. "
-            + "torchvision's maskrcnn_resnet50_fpn_coco-bf2d0c1e.pth. Search order of the default: $VPS_MODEL, "
+            + "torchvision's maskrcnn_resnet50_fpn_coco-bf2d0c1e.pth, or Detectron2's panoptic_fpn_R_50_3x "
+            + "model_final_c10459.pkl for stuff too. Search order of the default: $VPS_MODEL, "
             + "models/ beside the executable, ../share/vps/models, Samples/models of the checkout."))
     var weights: String?
 

@@ -8,7 +8,7 @@ import VPSDetection
 struct WeightsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "weights",
-        abstract: "Inspect model checkpoints (.safetensors or torchvision .pth).",
+        abstract: "Inspect model checkpoints (.safetensors, torchvision .pth or Detectron2 .pkl).",
         subcommands: [WeightsInspectCommand.self])
 }
 
@@ -18,7 +18,7 @@ struct WeightsInspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "List a checkpoint's tensors (name, shape, dtype), its metadata and model config.")
 
-    @Argument(help: "A .safetensors file, or a torchvision .pth/.pt state dict (default: vps's own model).")
+    @Argument(help: "A .safetensors file, a torchvision .pth/.pt state dict or a Detectron2 model-zoo .pkl (default: vps's own model).")
     var file: String?
 
     @Flag(help: "Print JSON.")
@@ -33,6 +33,8 @@ struct WeightsInspectCommand: ParsableCommand {
         var dtypes: [String: Int]
         var metadataKeys: [String]
         var config: MaskRCNNConfig?
+        /// "carried" (stored in the file) or "implied" (by the file's kind and tensors).
+        var configSource: String?
         var configError: String?
         var tensors: [TensorInfo]
     }
@@ -47,15 +49,20 @@ struct WeightsInspectCommand: ParsableCommand {
         }
         var config: MaskRCNNConfig?
         var configError: String?
+        var configSource: String?
         do {
-            if case .carried(let c) = try format.config(of: dict, path: file) { config = c }
+            switch try format.config(of: dict, path: file) {
+            case .carried(let c): (config, configSource) = (c, "carried")
+            case .implied(let c): (config, configSource) = (c, "implied")
+            case .none: break
+            }
         } catch { configError = "\(error)" }
         var dtypes: [String: Int] = [:]
         for t in dict.tensors.values { dtypes[t.dtype.rawValue, default: 0] += 1 }
         let report = Report(
             path: file, format: format.name,
             tensorCount: dict.tensors.count, parameterCount: dict.parameterCount, dtypes: dtypes,
-            metadataKeys: dict.metadata.keys.sorted(), config: config, configError: configError,
+            metadataKeys: dict.metadata.keys.sorted(), config: config, configSource: configSource, configError: configError,
             tensors: dict.names.map { TensorInfo(name: $0, shape: dict.tensors[$0]!.shape, dtype: dict.tensors[$0]!.dtype.rawValue) })
         if json {
             let e = JSONEncoder()
@@ -67,13 +74,14 @@ struct WeightsInspectCommand: ParsableCommand {
               + dtypes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + ")")
         if let c = config {
             let b = c.backbone
-            print("config: \(c.architecture), \(b.block.rawValue) ResNet layers \(b.layers) widths \(b.stageWidths), "
-                  + "FPN \(b.fpnChannels), BN eps \(b.batchNormEps), \(c.numClasses) classes, input \(c.transform.minSize)/\(c.transform.maxSize), "
+            let semantic = c.semanticHead.map { ", semantic head \($0.classNames.count) classes" } ?? ""
+            print("config\(configSource == "implied" ? " (implied by the file)" : ""): \(c.architecture), \(b.block.rawValue) ResNet layers \(b.layers) widths \(b.stageWidths), "
+                  + "FPN \(b.fpnChannels), BN eps \(b.batchNormEps), \(c.numClasses) classes\(semantic), input \(c.transform.minSize)/\(c.transform.maxSize), "
                   + "score threshold \(c.roiHeads.scoreThreshold)")
         } else if let configError {
             print("config: present but unreadable: \(configError)")
         } else {
-            print("config: none (a .pth is read as torchvision's COCO R50-FPN unless a config is given)")
+            print("config: none (give one with --model-config)")
         }
         let others = report.metadataKeys.filter { $0 != ModelCheckpoint.configKey }
         if !others.isEmpty { print("metadata: " + others.joined(separator: ", ")) }

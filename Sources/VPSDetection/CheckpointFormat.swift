@@ -52,7 +52,7 @@ public struct LoadedCheckpoint: Sendable {
 /// The checkpoint formats vps reads, and the one place that picks a file's format.
 public enum CheckpointFormats {
     /// Every known format. The first is vps's own, read when nothing else fits.
-    public static let known: [CheckpointFormat.Type] = [SafetensorsFormat.self, TorchvisionFormat.self]
+    public static let known: [CheckpointFormat.Type] = [SafetensorsFormat.self, TorchvisionFormat.self, Detectron2Checkpoint.self]
 
     /// How many leading bytes `CheckpointFormat.recognises(header:)` is shown.
     public static let headerBytes = 16

@@ -125,15 +125,28 @@ public final class MaskRCNN: @unchecked Sendable {
         t.semanticHead = clock.lap()
         // transform.postprocess: boxes back to the input size, masks pasted there.
         let (H, W) = features.originalSize
-        let rh = Float(H) / Float(size.h), rw = Float(W) / Float(size.w)
+        // torchvision divides in float32; Detectron2's detector_postprocess in Python floats.
+        let rh = config.roiHeads.clipAndDropEmptyBoxes ? Float(Double(H) / Double(size.h)) : Float(H) / Float(size.h)
+        let rw = config.roiHeads.clipAndDropEmptyBoxes ? Float(Double(W) / Double(size.w)) : Float(W) / Float(size.w)
         let M = 2 * config.roiHeads.maskPoolSize
         let thr = Float(config.roiHeads.maskThreshold)
         var dets: [Instance] = []
+        let rc = config.roiHeads
         for i in found.boxes.indices {
             let b = found.boxes[i]
-            let box = VPSTensor.Box(b.x1 * rw, b.y1 * rh, b.x2 * rw, b.y2 * rh)
-            let mask = masks ? MaskPaster.paste(probs[i], size: M, box: box, imageHeight: H,
-                                                imageWidth: W, threshold: thr) : nil
+            var box = VPSTensor.Box(b.x1 * rw, b.y1 * rh, b.x2 * rw, b.y2 * rh)
+            if rc.clipAndDropEmptyBoxes {
+                box = box.clipped(height: H, width: W)
+                guard box.width > 0, box.height > 0 else { continue }
+            }
+            let mask: BinaryMask?
+            switch (masks, rc.maskPaste) {
+            case (false, _): mask = nil
+            case (true, .torchvision):
+                mask = MaskPaster.paste(probs[i], size: M, box: box, imageHeight: H, imageWidth: W, threshold: thr)
+            case (true, .gridSample):
+                mask = MaskPaster.pasteByGridSample(probs[i], size: M, box: box, imageHeight: H, imageWidth: W, threshold: thr)
+            }
             dets.append(Instance(category: found.labels[i], score: Double(found.scores[i]), box: VPSCore.Box(box), mask: mask,
                                  embedding: embeddings[i]))
         }

@@ -69,6 +69,15 @@ public struct MaskRCNNConfig: Codable, Sendable, Equatable {
         guard transform.mean.count == 3, transform.std.count == 3, transform.std.allSatisfy({ $0 > 0 }) else { throw bad("transform mean/std need 3 values, std > 0") }
         guard anchors.sizes.count == 5, !anchors.aspectRatios.isEmpty else { throw bad("anchors need 5 sizes (one per FPN level) and at least one aspect ratio") }
         guard roiHeads.boxCoderWeights.count == 4 else { throw bad("roiHeads.boxCoderWeights needs 4 values") }
+        guard roiHeads.representationSize >= 1, !roiHeads.maskLayers.isEmpty, roiHeads.maskLayers.allSatisfy({ $0 >= 1 }),
+              roiHeads.boxPoolSize >= 1, roiHeads.maskPoolSize >= 1 else {
+            throw bad("roiHeads widths and pool sizes must be positive (representationSize, maskLayers, boxPoolSize, maskPoolSize)")
+        }
+        guard roiHeads.samplingRatio >= 0 else { throw bad("roiHeads.samplingRatio must be 0 (adaptive) or positive") }
+        if let s = anchors.strides, s.count != 5 || s.contains(where: { $0 < 1 }) {
+            throw bad("anchors.strides needs 5 positive values (one per FPN level)")
+        }
+        guard transform.pixelRange > 0 else { throw bad("transform.pixelRange must be positive") }
         if let ids = categoryIds, ids.count != numClasses {
             throw bad("categoryIds needs one id per class name (\(numClasses)), got \(ids.count)")
         }
@@ -105,6 +114,10 @@ public struct BackboneConfig: Codable, Sendable, Equatable {
     public var fpnChannels: Int = 256
     /// Batch-norm epsilon used when folding (COCO weights 0, random-init models 1e-5).
     public var batchNormEps: Double = 0
+    /// Where a bottleneck's stride sits: false on the 3×3 conv (torchvision,
+    /// ResNet v1.5), true on the first 1×1 conv (Detectron2's `STRIDE_IN_1X1`,
+    /// MSRA ResNet).
+    public var strideInOneByOne: Bool = false
 
     public init() {}
 
@@ -126,22 +139,49 @@ public struct BackboneConfig: Codable, Sendable, Equatable {
     public var stageOutputChannels: [Int] { stageWidths.map { $0 * expansion } }
 }
 
-/// torchvision `GeneralizedRCNNTransform`.
+/// The input transform: torchvision's `GeneralizedRCNNTransform` by
+/// default; Detectron2's `ResizeShortestEdge` plus its normalisation with
+/// `channelOrder: .bgr, pixelRange: 255, resize: .detectron2`.
 public struct TransformConfig: Codable, Sendable, Equatable {
     public var minSize: Int = 800
     public var maxSize: Int = 1333
-    /// ImageNet mean and std, for RGB values in [0, 1].
+    /// Per channel (in `channelOrder`), for values in [0, `pixelRange`].
     public var mean: [Double] = [0.485, 0.456, 0.406]
     public var std: [Double] = [0.229, 0.224, 0.225]
     /// The padded batch is a multiple of this in both dimensions.
     public var sizeDivisible: Int = 32
+    /// The order of the model's input channels.
+    public var channelOrder: ChannelOrder = .rgb
+    /// A pixel value of 255 enters the model as this (torchvision 1, Detectron2 255).
+    public var pixelRange: Double = 1
+    /// How the image is resized.
+    public var resize: ResizeMethod = .torchvision
     public init() {}
+
+    public enum ChannelOrder: String, Codable, Sendable { case rgb, bgr }
+
+    public enum ResizeMethod: String, Codable, Sendable {
+        /// Size ⌊side·scale⌋; the normalised float image is resized
+        /// bilinearly (`F.interpolate`, align_corners = false).
+        case torchvision
+        /// `ResizeShortestEdge`: size rounded with ⌊x + 0.5⌋; the uint8
+        /// image is resized by PIL's bilinear filter (antialiased when
+        /// shrinking) and then normalised.
+        case detectron2
+    }
 }
 
 /// torchvision `AnchorGenerator`: one size per FPN level.
 public struct AnchorConfig: Codable, Sendable, Equatable {
     public var sizes: [Double] = [32, 64, 128, 256, 512]
     public var aspectRatios: [Double] = [0.5, 1.0, 2.0]
+    /// Round the zero-centred cell anchors to integers, half to even
+    /// (torchvision); Detectron2 keeps them unrounded.
+    public var roundCellAnchors: Bool = true
+    /// The stride of each level's anchor grid in pixels; nil: padded image
+    /// size ÷ feature size, per axis (torchvision). Detectron2 uses the
+    /// levels' nominal strides, 4…64.
+    public var strides: [Int]? = nil
     public init() {}
 }
 
@@ -155,6 +195,11 @@ public struct RPNConfig: Codable, Sendable, Equatable {
     public var scoreThreshold: Double = 0
     /// Minimum proposal side, in pixels of the resized image.
     public var minSize: Double = 1e-3
+    /// Keep sides > `minSize` (Detectron2's `nonempty`) rather than ≥ (torchvision).
+    public var minSizeExclusive: Bool = false
+    /// Rank and suppress proposals by raw objectness logits (Detectron2)
+    /// rather than by their sigmoid (torchvision), which ties above ~17.
+    public var nmsOnLogits: Bool = false
     public init() {}
 }
 
@@ -172,9 +217,35 @@ public struct RoIHeadsConfig: Codable, Sendable, Equatable {
     public var scoreThreshold: Double = 0.05
     public var nmsThreshold: Double = 0.5
     public var detectionsPerImage: Int = 100
-    /// Mask probabilities above this are foreground.
+    /// Mask probabilities above this (at or above it, with
+    /// `maskPaste: .gridSample`) are foreground.
     public var maskThreshold: Double = 0.5
+    /// RoIAlign's `aligned` (half-pixel shift; Detectron2's ROIAlignV2).
+    /// `samplingRatio` 0 means adaptive: ⌈bin size⌉ samples per bin.
+    public var alignedRoIs: Bool = false
+    /// The level mapper's eps: false adds it after the log2 (torchvision,
+    /// 1e-6), true inside it (Detectron2, 1e-8).
+    public var levelEpsInsideLog: Bool = false
+    public var levelEps: Double = 1e-6
+    /// Detections with a side below this (resized-image pixels) are dropped
+    /// before NMS (torchvision 1e-2; 0 keeps all, as Detectron2).
+    public var minBoxSide: Double = 1e-2
+    /// Detectron2's `detector_postprocess`: the scale to the input image is
+    /// computed in double precision, and the rescaled boxes are clipped to
+    /// the image and empty ones dropped.
+    public var clipAndDropEmptyBoxes: Bool = false
+    /// How a mask is pasted into the image.
+    public var maskPaste: MaskPaste = .torchvision
     public init() {}
+
+    public enum MaskPaste: String, Codable, Sendable {
+        /// torchvision's `paste_masks_in_image`: the map padded by one pixel,
+        /// the box grown by (M+2)/M and truncated, bilinear resize; `> threshold`.
+        case torchvision
+        /// Detectron2's `paste_masks_in_image`: `grid_sample` of the map at
+        /// the centre of each pixel (align_corners = false, zeros outside); `≥ threshold`.
+        case gridSample
+    }
 }
 
 /// MaskTrack R-CNN's track head: the box head's RoIAlign (poolSize × poolSize
@@ -213,7 +284,12 @@ public struct SemanticHeadConfig: Codable, Sendable, Equatable {
     public var categoryIds: [Int]? = nil
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case convDims, commonStride, groupNormGroups, classNames, categoryIds }
+    /// The panoptic combine's thresholds the model was trained and
+    /// evaluated with; nil: the panoptic stage's defaults. Pipeline settings
+    /// of the `panoptic` stage override them.
+    public var combine: PanopticCombineConfig? = nil
+
+    enum CodingKeys: String, CodingKey { case convDims, commonStride, groupNormGroups, classNames, categoryIds, combine }
 
     /// Keys left out take their defaults.
     public init(from decoder: Decoder) throws {
@@ -223,6 +299,28 @@ public struct SemanticHeadConfig: Codable, Sendable, Equatable {
         groupNormGroups = try c.decodeIfPresent(Int.self, forKey: .groupNormGroups) ?? 32
         classNames = try c.decode([String].self, forKey: .classNames)
         categoryIds = try c.decodeIfPresent([Int].self, forKey: .categoryIds)
+        combine = try c.decodeIfPresent(PanopticCombineConfig.self, forKey: .combine)
+    }
+}
+
+/// Detectron2's `combine_semantic_and_instance_outputs` thresholds
+/// (`MODEL.PANOPTIC_FPN.COMBINE`).
+public struct PanopticCombineConfig: Codable, Sendable, Equatable {
+    /// Largest fraction of an instance already covered by better ones.
+    public var overlapThreshold: Double = 0.5
+    /// Fewest free pixels a stuff class needs to become a segment.
+    public var stuffAreaThreshold: Int = 4096
+    /// Instances scoring below this are not painted.
+    public var instanceScoreThreshold: Double = 0.5
+    public init() {}
+
+    enum CodingKeys: String, CodingKey { case overlapThreshold, stuffAreaThreshold, instanceScoreThreshold }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self), d = PanopticCombineConfig()
+        overlapThreshold = try c.value(.overlapThreshold, or: d.overlapThreshold)
+        stuffAreaThreshold = try c.value(.stuffAreaThreshold, or: d.stuffAreaThreshold)
+        instanceScoreThreshold = try c.value(.instanceScoreThreshold, or: d.instanceScoreThreshold)
     }
 }
 
@@ -236,5 +334,100 @@ public enum DetectionError: Error, Equatable, CustomStringConvertible, Sendable 
         case .invalidConfig(let m): return "invalid model config: \(m)"
         case .missingConfig(let p): return "\(p) carries no vps model config; convert it with scripts/convert_torchvision.py or pass --model-config FILE"
         }
+    }
+}
+
+// Decoding: keys a config leaves out take their defaults, so configs written
+// before a field existed (checkpoint metadata, fixtures) still read.
+
+extension KeyedDecodingContainer {
+    func value<T: Decodable>(_ key: Key, or fallback: T) throws -> T {
+        try decodeIfPresent(T.self, forKey: key) ?? fallback
+    }
+}
+
+extension BackboneConfig {
+    enum CodingKeys: String, CodingKey { case block, layers, stemChannels, stageWidths, fpnChannels, batchNormEps, strideInOneByOne }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self), d = BackboneConfig()
+        block = try c.value(.block, or: d.block)
+        layers = try c.value(.layers, or: d.layers)
+        stemChannels = try c.value(.stemChannels, or: d.stemChannels)
+        stageWidths = try c.value(.stageWidths, or: d.stageWidths)
+        fpnChannels = try c.value(.fpnChannels, or: d.fpnChannels)
+        batchNormEps = try c.value(.batchNormEps, or: d.batchNormEps)
+        strideInOneByOne = try c.value(.strideInOneByOne, or: d.strideInOneByOne)
+    }
+}
+
+extension TransformConfig {
+    enum CodingKeys: String, CodingKey { case minSize, maxSize, mean, std, sizeDivisible, channelOrder, pixelRange, resize }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self), d = TransformConfig()
+        minSize = try c.value(.minSize, or: d.minSize)
+        maxSize = try c.value(.maxSize, or: d.maxSize)
+        mean = try c.value(.mean, or: d.mean)
+        std = try c.value(.std, or: d.std)
+        sizeDivisible = try c.value(.sizeDivisible, or: d.sizeDivisible)
+        channelOrder = try c.value(.channelOrder, or: d.channelOrder)
+        pixelRange = try c.value(.pixelRange, or: d.pixelRange)
+        resize = try c.value(.resize, or: d.resize)
+    }
+}
+
+extension AnchorConfig {
+    enum CodingKeys: String, CodingKey { case sizes, aspectRatios, roundCellAnchors, strides }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self), d = AnchorConfig()
+        sizes = try c.value(.sizes, or: d.sizes)
+        aspectRatios = try c.value(.aspectRatios, or: d.aspectRatios)
+        roundCellAnchors = try c.value(.roundCellAnchors, or: d.roundCellAnchors)
+        strides = try c.decodeIfPresent([Int].self, forKey: .strides)
+    }
+}
+
+extension RPNConfig {
+    enum CodingKeys: String, CodingKey { case preNMSTopN, postNMSTopN, nmsThreshold, scoreThreshold, minSize, minSizeExclusive, nmsOnLogits }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self), d = RPNConfig()
+        preNMSTopN = try c.value(.preNMSTopN, or: d.preNMSTopN)
+        postNMSTopN = try c.value(.postNMSTopN, or: d.postNMSTopN)
+        nmsThreshold = try c.value(.nmsThreshold, or: d.nmsThreshold)
+        scoreThreshold = try c.value(.scoreThreshold, or: d.scoreThreshold)
+        minSize = try c.value(.minSize, or: d.minSize)
+        minSizeExclusive = try c.value(.minSizeExclusive, or: d.minSizeExclusive)
+        nmsOnLogits = try c.value(.nmsOnLogits, or: d.nmsOnLogits)
+    }
+}
+
+extension RoIHeadsConfig {
+    enum CodingKeys: String, CodingKey {
+        case boxPoolSize, maskPoolSize, samplingRatio, representationSize, maskLayers, boxCoderWeights, scoreThreshold,
+             nmsThreshold, detectionsPerImage, maskThreshold, alignedRoIs, levelEpsInsideLog, levelEps, minBoxSide,
+             clipAndDropEmptyBoxes, maskPaste
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self), d = RoIHeadsConfig()
+        boxPoolSize = try c.value(.boxPoolSize, or: d.boxPoolSize)
+        maskPoolSize = try c.value(.maskPoolSize, or: d.maskPoolSize)
+        samplingRatio = try c.value(.samplingRatio, or: d.samplingRatio)
+        representationSize = try c.value(.representationSize, or: d.representationSize)
+        maskLayers = try c.value(.maskLayers, or: d.maskLayers)
+        boxCoderWeights = try c.value(.boxCoderWeights, or: d.boxCoderWeights)
+        scoreThreshold = try c.value(.scoreThreshold, or: d.scoreThreshold)
+        nmsThreshold = try c.value(.nmsThreshold, or: d.nmsThreshold)
+        detectionsPerImage = try c.value(.detectionsPerImage, or: d.detectionsPerImage)
+        maskThreshold = try c.value(.maskThreshold, or: d.maskThreshold)
+        alignedRoIs = try c.value(.alignedRoIs, or: d.alignedRoIs)
+        levelEpsInsideLog = try c.value(.levelEpsInsideLog, or: d.levelEpsInsideLog)
+        levelEps = try c.value(.levelEps, or: d.levelEps)
+        minBoxSide = try c.value(.minBoxSide, or: d.minBoxSide)
+        clipAndDropEmptyBoxes = try c.value(.clipAndDropEmptyBoxes, or: d.clipAndDropEmptyBoxes)
+        maskPaste = try c.value(.maskPaste, or: d.maskPaste)
     }
 }

@@ -32,14 +32,16 @@ extension MaskRCNNConfig {
     static let knownKeys: [String: Set<String>] = [
         "": ["architecture", "backbone", "transform", "anchors", "rpn", "roiHeads", "classNames", "categoryIds",
              "trackHead", "semanticHead"],
-        "backbone": ["block", "layers", "stemChannels", "stageWidths", "fpnChannels", "batchNormEps"],
-        "transform": ["minSize", "maxSize", "mean", "std", "sizeDivisible"],
-        "anchors": ["sizes", "aspectRatios"],
-        "rpn": ["preNMSTopN", "postNMSTopN", "nmsThreshold", "scoreThreshold", "minSize"],
+        "backbone": ["block", "layers", "stemChannels", "stageWidths", "fpnChannels", "batchNormEps", "strideInOneByOne"],
+        "transform": ["minSize", "maxSize", "mean", "std", "sizeDivisible", "channelOrder", "pixelRange", "resize"],
+        "anchors": ["sizes", "aspectRatios", "roundCellAnchors", "strides"],
+        "rpn": ["preNMSTopN", "postNMSTopN", "nmsThreshold", "scoreThreshold", "minSize", "minSizeExclusive", "nmsOnLogits"],
         "roiHeads": ["boxPoolSize", "maskPoolSize", "samplingRatio", "representationSize", "maskLayers",
-                     "boxCoderWeights", "scoreThreshold", "nmsThreshold", "detectionsPerImage", "maskThreshold"],
+                     "boxCoderWeights", "scoreThreshold", "nmsThreshold", "detectionsPerImage", "maskThreshold",
+                     "alignedRoIs", "levelEpsInsideLog", "levelEps", "minBoxSide", "clipAndDropEmptyBoxes", "maskPaste"],
         "trackHead": ["poolSize", "fcDims"],
-        "semanticHead": ["convDims", "commonStride", "groupNormGroups", "classNames", "categoryIds"],
+        "semanticHead": ["convDims", "commonStride", "groupNormGroups", "classNames", "categoryIds", "combine"],
+        "semanticHead.combine": ["overlapThreshold", "stuffAreaThreshold", "instanceScoreThreshold"],
     ]
 
     static func merge(_ user: [String: Any], into base: [String: Any], known: [String: Set<String>],

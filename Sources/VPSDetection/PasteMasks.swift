@@ -47,3 +47,40 @@ public enum MaskPaster {
         return (Int(xc - wHalf), Int(yc - hHalf), Int(xc + wHalf), Int(yc + hHalf))
     }
 }
+
+extension MaskPaster {
+    /// Detectron2's `paste_masks_in_image` on the CPU: the pixels from
+    /// ⌊x1⌋ − 1 to ⌈x2⌉ + 1 (clamped to the image) sample the M×M map with
+    /// `grid_sample` (bilinear, align_corners = false, zeros outside) at
+    /// their centres, mapped through the box; foreground where the sample
+    /// is at least `threshold`.
+    public static func pasteByGridSample(_ probs: [Float], size M: Int, box: VPSTensor.Box, imageHeight H: Int, imageWidth W: Int,
+                                         threshold: Float) -> BinaryMask {
+        let x0 = max(Int(box.x1.rounded(.down)) - 1, 0), y0 = max(Int(box.y1.rounded(.down)) - 1, 0)
+        let x1 = min(Int(box.x2.rounded(.up)) + 1, W), y1 = min(Int(box.y2.rounded(.up)) + 1, H)
+        let rw = max(x1 - x0, 0), rh = max(y1 - y0, 0)
+        guard rw > 0, rh > 0 else {
+            return BinaryMask(frameWidth: W, frameHeight: H, x0: 0, y0: 0, width: 0, height: 0, bits: [])
+        }
+        // grid_sample's unnormalisation: g·(M/2) + (M − 1)/2.
+        let scale = Float(M) / 2, offset = Float(M - 1) / 2
+        let bw = box.x2 - box.x1, bh = box.y2 - box.y1
+        let gx: [Float] = (0..<rw).map { i in ((Float(x0 + i) + 0.5 - box.x1) / bw * 2 - 1) * scale + offset }
+        let gy: [Float] = (0..<rh).map { j in ((Float(y0 + j) + 0.5 - box.y1) / bh * 2 - 1) * scale + offset }
+        var bits = [UInt8](repeating: 0, count: rw * rh)
+        func at(_ y: Int, _ x: Int) -> Float { (y >= 0 && y < M && x >= 0 && x < M) ? probs[y * M + x] : 0 }
+        for j in 0..<rh {
+            let iy = gy[j]
+            let yn = Int(iy.rounded(.down))
+            let ty = iy - Float(yn), sy = Float(yn + 1) - iy
+            for i in 0..<rw {
+                let ix = gx[i]
+                let xn = Int(ix.rounded(.down))
+                let tx = ix - Float(xn), sx = Float(xn + 1) - ix
+                let v = at(yn, xn) * (sx * sy) + at(yn, xn + 1) * (tx * sy) + at(yn + 1, xn) * (sx * ty) + at(yn + 1, xn + 1) * (tx * ty)
+                if v >= threshold { bits[j * rw + i] = 1 }
+            }
+        }
+        return BinaryMask(frameWidth: W, frameHeight: H, x0: x0, y0: y0, width: rw, height: rh, bits: bits)
+    }
+}

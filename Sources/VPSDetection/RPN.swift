@@ -9,8 +9,16 @@ public struct AnchorGenerator: Sendable {
 
     public var anchorsPerLocation: Int { config.aspectRatios.count }
 
-    /// Zero-centred anchors of one level, rounded half to even as torch does.
+    /// Zero-centred anchors of one level: rounded half to even as
+    /// torchvision does, or (`roundCellAnchors` false) Detectron2's
+    /// w = √(size²/ratio), h = ratio·w, computed in Double.
     public func baseAnchors(size: Double) -> [Box] {
+        if !config.roundCellAnchors {
+            return config.aspectRatios.map { ar -> Box in
+                let w = (size * size / ar).squareRoot(), h = ar * w
+                return Box(Float(-w / 2), Float(-h / 2), Float(w / 2), Float(h / 2))
+            }
+        }
         let scale = Float(size)
         return config.aspectRatios.map { ar -> Box in
             let hr = Float(ar).squareRoot(), wr = 1 / hr
@@ -23,7 +31,8 @@ public struct AnchorGenerator: Sendable {
     /// Anchors for a feature map of `h × w` on a padded image of `imageH × imageW`.
     public func anchors(level: Int, featureH h: Int, featureW w: Int, imageH: Int, imageW: Int) -> [Box] {
         let base = baseAnchors(size: config.sizes[level])
-        let sy = imageH / h, sx = imageW / w
+        let fixed = config.strides.map { $0[level] }
+        let sy = fixed ?? imageH / h, sx = fixed ?? imageW / w
         var out: [Box] = []
         out.reserveCapacity(h * w * base.count)
         for y in 0..<h {
@@ -75,15 +84,18 @@ public struct RegionProposalNetwork {
             for i in TopK.indices(o, count: n, k: config.preNMSTopN) {
                 let b = coder.decode(d[i * 4], d[i * 4 + 1], d[i * 4 + 2], d[i * 4 + 3], reference: anchors[i])
                 boxes.append(b)
-                scores.append(1 / (1 + exp(-o[i])))
+                scores.append(config.nmsOnLogits ? o[i] : 1 / (1 + exp(-o[i])))
                 levels.append(l)
             }
         }
         var kb: [Box] = [], ks: [Float] = [], kl: [Int] = []
         let minSize = Float(config.minSize), thresh = Float(config.scoreThreshold)
+        let exclusive = config.minSizeExclusive
         for i in boxes.indices {
             let b = boxes[i].clipped(height: imageSize.h, width: imageSize.w)
-            guard b.width >= minSize, b.height >= minSize, scores[i] >= thresh else { continue }
+            let big = exclusive ? b.width > minSize && b.height > minSize : b.width >= minSize && b.height >= minSize
+            let probability = config.nmsOnLogits ? 1 / (1 + exp(-scores[i])) : scores[i]
+            guard big, probability >= thresh else { continue }
             kb.append(b); ks.append(scores[i]); kl.append(levels[i])
         }
         let keep = NMS.batched(kb, ks, categories: kl, iouThreshold: Float(config.nmsThreshold))

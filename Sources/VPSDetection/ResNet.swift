@@ -1,7 +1,8 @@
 import VPSTensor
 
 /// One residual block with its batch norms folded into the convolutions.
-/// Torchvision's ResNet v1.5: a bottleneck strides in its 3×3 convolution.
+/// A bottleneck strides in its 3×3 convolution (torchvision's ResNet v1.5)
+/// or, with `BackboneConfig.strideInOneByOne`, in its first 1×1 (Detectron2).
 struct ResidualBlock {
     let convs: [Conv2d]          // 2 (basic) or 3 (bottleneck); the last has ReLU after the residual add
     let downsample: Conv2d?
@@ -46,8 +47,9 @@ public struct ResNetBody {
                     convs = [r.convBN("\(p).conv1", "\(p).bn1", in: inplanes, out: planes, kernel: 3, stride: stride, padding: 1, relu: true),
                              r.convBN("\(p).conv2", "\(p).bn2", in: planes, out: planes, kernel: 3, padding: 1, relu: true)]
                 case .bottleneck:
-                    convs = [r.convBN("\(p).conv1", "\(p).bn1", in: inplanes, out: planes, kernel: 1, relu: true),
-                             r.convBN("\(p).conv2", "\(p).bn2", in: planes, out: planes, kernel: 3, stride: stride, padding: 1, relu: true),
+                    let (s1, s3) = c.strideInOneByOne ? (stride, 1) : (1, stride)
+                    convs = [r.convBN("\(p).conv1", "\(p).bn1", in: inplanes, out: planes, kernel: 1, stride: s1, relu: true),
+                             r.convBN("\(p).conv2", "\(p).bn2", in: planes, out: planes, kernel: 3, stride: s3, padding: 1, relu: true),
                              r.convBN("\(p).conv3", "\(p).bn3", in: planes, out: outC, kernel: 1, relu: true)]
                 }
                 blocks.append(ResidualBlock(convs: convs, downsample: ds))

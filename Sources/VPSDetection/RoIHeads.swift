@@ -20,8 +20,8 @@ public struct RoIHeads {
     public init(config: RoIHeadsConfig, numClasses: Int, channels: Int, reader r: ParameterReader) {
         self.config = config
         self.numClasses = numClasses
-        boxPool = MultiScaleRoIAlign(outputSize: config.boxPoolSize, samplingRatio: config.samplingRatio)
-        maskPool = MultiScaleRoIAlign(outputSize: config.maskPoolSize, samplingRatio: config.samplingRatio)
+        boxPool = config.pooler(outputSize: config.boxPoolSize)
+        maskPool = config.pooler(outputSize: config.maskPoolSize)
         let rep = config.representationSize
         fc6 = r.linear("roi_heads.box_head.fc6", in: channels * config.boxPoolSize * config.boxPoolSize, out: rep, relu: true)
         fc7 = r.linear("roi_heads.box_head.fc7", in: rep, out: rep, relu: true)
@@ -59,7 +59,7 @@ public struct RoIHeads {
     /// torchvision's `postprocess_detections`: per proposal, class
     /// probabilities (PyTorch's softmax, see `Softmax`), the box of every
     /// class decoded from the proposal and clipped, then score threshold,
-    /// small-box removal (sides < 0.01), per-class NMS and the top
+    /// small-box removal (sides < `minBoxSide`), per-class NMS and the top
     /// `detectionsPerImage`.
     /// - Parameters:
     ///   - logits: `[proposals.count, numClasses]`, row-major.
@@ -79,6 +79,7 @@ public struct RoIHeads {
         let coder = BoxCoder(weights: config.boxCoderWeights.map { Float($0) })
         var boxes: [Box] = [], scores: [Float] = [], labels: [Int] = []
         let thresh = scoreThreshold ?? Float(config.scoreThreshold)
+        let minSide = Float(config.minBoxSide)
         var prob = [Float](repeating: 0, count: K)
         for i in proposals.indices {
             prob.withUnsafeMutableBufferPointer { Softmax.lastDim(logits + i * K, count: K, into: $0.baseAddress!, lanes: lanes) }
@@ -88,7 +89,7 @@ public struct RoIHeads {
                 guard s > thresh else { continue }
                 let b = coder.decode(d[j * 4], d[j * 4 + 1], d[j * 4 + 2], d[j * 4 + 3], reference: proposals[i])
                     .clipped(height: imageSize.h, width: imageSize.w)
-                guard b.width >= 1e-2, b.height >= 1e-2 else { continue }
+                guard b.width >= minSide, b.height >= minSide else { continue }
                 boxes.append(b); scores.append(s); labels.append(j)
             }
         }
@@ -109,4 +110,15 @@ public struct RoIHeads {
         return maskPredictor.probabilities(x, labels: labels)
     }
 
+}
+
+extension RoIHeadsConfig {
+    /// The multi-level RoIAlign these settings describe, pooling `outputSize × outputSize`.
+    public func pooler(outputSize: Int) -> MultiScaleRoIAlign {
+        var p = MultiScaleRoIAlign(outputSize: outputSize, samplingRatio: samplingRatio)
+        p.aligned = alignedRoIs
+        p.eps = Float(levelEps)
+        p.epsInsideLog = levelEpsInsideLog
+        return p
+    }
 }

@@ -23,6 +23,9 @@ public struct FrameDetections: Sendable {
     public var stuff: LabelMap?
     /// What `Instance.embedding` holds.
     public var embeddings: EmbeddingSource
+    /// The model's own panoptic thresholds, when its config states them
+    /// (Detectron2's `combine`); a pipeline's settings override them.
+    public var modelFusion: PanopticFusion?
     /// Whether these detections were carried from an earlier frame by the
     /// motion map instead of computed (a key-frame pipeline's `propagate`).
     public var propagated = false
@@ -31,11 +34,12 @@ public struct FrameDetections: Sendable {
     /// dropped, labels replaced by category ids, semantic classes by stuff
     /// category ids (see `LabelSet`).
     public init(modelOutput raw: [Instance], labels: LabelSet, semantic: LabelMap? = nil,
-                embeddings: EmbeddingSource = .none) {
+                embeddings: EmbeddingSource = .none, modelFusion: PanopticFusion? = nil) {
         self.detections = labels.instances(fromModelOutput: raw)
         self.labels = labels
         self.stuff = semantic.map(labels.stuffMap(fromSemantic:))
         self.embeddings = embeddings
+        self.modelFusion = modelFusion
     }
 
     /// Every category the model can output (things, then stuff), as written to exports.

@@ -25,9 +25,14 @@ public final class DetectStage: Stage {
         let features = try packet.require(FeaturesKey.self)
         let model = features.model
         let output = model.detect(features.maps, scoreThreshold: scoreThreshold, masks: true)
+        let combine = model.config.semanticHead?.combine.map {
+            PanopticFusion(overlapThreshold: $0.overlapThreshold, stuffAreaThreshold: $0.stuffAreaThreshold,
+                           scoreThreshold: $0.instanceScoreThreshold)
+        }
         packet[DetectionsKey.self] = FrameDetections(modelOutput: output.detections, labels: LabelSet(model: model.config),
                                                      semantic: output.semantic,
-                                                     embeddings: model.hasTrackHead ? .trackHead : .pooledFeatures)
+                                                     embeddings: model.hasTrackHead ? .trackHead : .pooledFeatures,
+                                                     modelFusion: combine)
     }
 
     /// The `detect` stage's settings.

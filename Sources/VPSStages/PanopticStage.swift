@@ -15,10 +15,25 @@ public final class PanopticStage: Stage {
     public let name = "panoptic"
     public let requires = [DetectionsKey.name, TracksKey.name]
     public let provides = [PanopticKey.name]
+    /// The pipeline's thresholds (defaults for those it does not set).
     public let fusion: PanopticFusion
+    /// The setting keys the pipeline sets: those thresholds override the model's.
+    public let explicitKeys: Set<String>
 
-    public init(fusion: PanopticFusion = PanopticFusion()) {
+    /// `fusion`'s thresholds, overriding the model's for `explicitKeys` (all by default).
+    public init(fusion: PanopticFusion = PanopticFusion(), explicitKeys: Set<String> = Set(PanopticFusion.settingKeys)) {
         self.fusion = fusion
+        self.explicitKeys = explicitKeys
+    }
+
+    /// The thresholds for a frame of `found`: each one the pipeline's when it
+    /// sets it, else the model's (`FrameDetections.modelFusion`), else the default.
+    public func fusion(for found: FrameDetections) -> PanopticFusion {
+        guard var f = found.modelFusion else { return fusion }
+        if explicitKeys.contains("overlap_threshold") { f.overlapThreshold = fusion.overlapThreshold }
+        if explicitKeys.contains("stuff_area_threshold") { f.stuffAreaThreshold = fusion.stuffAreaThreshold }
+        if explicitKeys.contains("score_threshold") { f.scoreThreshold = fusion.scoreThreshold }
+        return f
     }
 
     public func process(_ packet: inout Packet) throws {
@@ -35,7 +50,7 @@ public final class PanopticStage: Stage {
         if let s = found.stuff, s.width != width || s.height != height {
             throw VPSError.internalFailure("frame \(packet.frame.index): a stuff map of \(s.width)x\(s.height) for a \(width)x\(height) frame")
         }
-        var frame = fusion.fuse(index: packet.frame.sourceIndex, width: width, height: height,
+        var frame = fusion(for: found).fuse(index: packet.frame.sourceIndex, width: width, height: height,
                                 instances: found.detections, trackIds: tracks.trackIds, stuff: found.stuff?.labels)
         frame.propagated = found.propagated
         packet[PanopticKey.self] = PanopticResult(frame: frame, categories: found.categories)
@@ -44,5 +59,7 @@ public final class PanopticStage: Stage {
     static let definition = StageDefinition(
         name: "panoptic", summary: "fuse tracked instances and stuff into one panoptic map per frame (Detectron2's rule)",
         settings: PanopticFusion.self,
-        builder: .stage { settings, _ in PanopticStage(fusion: try settings.decode(PanopticFusion.self)) })
+        builder: .stage { settings, _ in
+            PanopticStage(fusion: try settings.decode(PanopticFusion.self), explicitKeys: Set(settings.values.keys))
+        })
 }

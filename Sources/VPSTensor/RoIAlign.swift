@@ -161,6 +161,11 @@ public struct MultiScaleRoIAlign: Sendable {
     public var canonicalLevel: Int = 4
     public var canonicalScale: Float = 224
     public var eps: Float = 1e-6
+    /// Add `eps` inside the log2 (Detectron2's `assign_boxes_to_levels`)
+    /// rather than after it (torchvision's `LevelMapper`).
+    public var epsInsideLog = false
+    /// RoIAlign's `aligned` flag (Detectron2's ROIAlignV2: true).
+    public var aligned = false
 
     public init(outputSize: Int, samplingRatio: Int) {
         self.outputSize = outputSize
@@ -174,11 +179,13 @@ public struct MultiScaleRoIAlign: Sendable {
     }
 
     /// The level index (into `features`) for each box:
-    /// k = ⌊k0 + log2(√area / s0) + eps⌋ clamped to [kMin, kMax], minus kMin.
+    /// k = ⌊k0 + log2(√area / s0) + eps⌋ (or ⌊k0 + log2(√area / s0 + eps)⌋
+    /// with `epsInsideLog`) clamped to [kMin, kMax], minus kMin.
     public func levels(for boxes: [Box], kMin: Int, kMax: Int) -> [Int] {
         boxes.map { b in
             let s = ((b.x2 - b.x1) * (b.y2 - b.y1)).squareRoot()
-            var k = (Float(canonicalLevel) + log2(s / canonicalScale) + eps).rounded(.down)
+            var k = epsInsideLog ? (Float(canonicalLevel) + log2(s / canonicalScale + eps)).rounded(.down)
+                                 : (Float(canonicalLevel) + log2(s / canonicalScale) + eps).rounded(.down)
             k = min(max(k, Float(kMin)), Float(kMax))
             return Int(k) - kMin
         }
@@ -205,7 +212,7 @@ public struct MultiScaleRoIAlign: Sendable {
         let dst = out.data
         let plans = boxes.indices.map { i in
             RoIAlign.Plan(box: boxes[i], spatialScale: scales[lv[i]], outputSize: P, samplingRatio: samplingRatio,
-                          aligned: false, height: features[lv[i]].h, width: features[lv[i]].w)
+                          aligned: aligned, height: features[lv[i]].h, width: features[lv[i]].w)
         }
         // Channel chunk outermost: while one chunk of every box is pooled, only
         // that chunk's planes of the levels (~2 MB for P2…P5 at 800×1088) are

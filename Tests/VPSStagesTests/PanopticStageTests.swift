@@ -8,13 +8,26 @@ import XCTest
 final class PanopticStageTests: XCTestCase {
     /// Defaults are Detectron2's; every threshold can be set.
     func testBuildsFromSettings() throws {
+        let noModelThresholds = FrameDetections(modelOutput: [], labels: LabelSet(classNames: testClassNames))
         let plain = try XCTUnwrap(try buildStage("panoptic", [:]) as? PanopticStage)
-        XCTAssertEqual(plain.fusion, PanopticFusion(overlapThreshold: 0.5, stuffAreaThreshold: 4096, scoreThreshold: 0.5))
+        XCTAssertEqual(plain.fusion(for: noModelThresholds), PanopticFusion(overlapThreshold: 0.5, stuffAreaThreshold: 4096, scoreThreshold: 0.5))
         let set = try XCTUnwrap(try buildStage("panoptic", ["overlap_threshold": .double(0.3), "stuff_area_threshold": .int(64),
                                                              "score_threshold": .int(0)]) as? PanopticStage)
-        XCTAssertEqual(set.fusion, PanopticFusion(overlapThreshold: 0.3, stuffAreaThreshold: 64, scoreThreshold: 0))
+        XCTAssertEqual(set.fusion(for: noModelThresholds), PanopticFusion(overlapThreshold: 0.3, stuffAreaThreshold: 64, scoreThreshold: 0))
         XCTAssertEqual(set.requires, [DetectionsKey.name, TracksKey.name])
         XCTAssertEqual(set.provides, [PanopticKey.name])
+    }
+
+    /// A model's own thresholds (`SemanticHeadConfig.combine`) apply where the pipeline sets none.
+    func testModelThresholdsApplyUnlessThePipelineSetsThem() throws {
+        let combine = PanopticFusion(stuffAreaThreshold: 16, scoreThreshold: 0.2)
+        let found = FrameDetections(modelOutput: [], labels: LabelSet(classNames: testClassNames), modelFusion: combine)
+        let plain = try XCTUnwrap(try buildStage("panoptic", [:]) as? PanopticStage)
+        XCTAssertEqual(plain.fusion(for: found), PanopticFusion(overlapThreshold: 0.5, stuffAreaThreshold: 16, scoreThreshold: 0.2))
+        let set = try XCTUnwrap(try buildStage("panoptic", ["stuff_area_threshold": .int(64)]) as? PanopticStage)
+        XCTAssertEqual(set.fusion(for: found), PanopticFusion(overlapThreshold: 0.5, stuffAreaThreshold: 64, scoreThreshold: 0.2))
+        // A stage built with explicit thresholds uses them whatever the model says.
+        XCTAssertEqual(PanopticStage(fusion: PanopticFusion(stuffAreaThreshold: 8)).fusion(for: found), PanopticFusion(stuffAreaThreshold: 8))
     }
 
     /// Out-of-range or mistyped thresholds fail with a message naming the setting.
