@@ -68,8 +68,6 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vps", dependencies: ["VPSCommands"]),
-        // Fuzz target for the restricted unpickler (libFuzzer build: see PickleFuzz.swift).
-        .executableTarget(name: "vps-fuzz-pickle", dependencies: ["VPSCheckpoint"], path: "Fuzz/PickleFuzz"),
 
         // MARK: results, exports, metrics, synthetic data
         .target(name: "VPSFormats", dependencies: ["VPSCore"]),

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Randomized differential test of `vps segment` against torchvision's Mask R-CNN
-(issue 15, item 6). Run by a developer, never by CI (it needs torch):
+"""Randomized differential test of `vps segment` against torchvision's Mask R-CNN.
+Run by a developer, never by CI (it needs torch):
 
     nice -n 5 /tmp/tv/bin/python scripts/parity_sweep.py --cases 200 --seed 1 --out /tmp/sweep \\
         [--vps .build/release/vps] [--until 11:05] [--r50-every 4] [--only CASE]

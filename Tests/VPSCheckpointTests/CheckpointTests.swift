@@ -50,7 +50,7 @@ final class CheckpointTests: XCTestCase {
                 XCTFail("seed \(seed): byte \(offset) = \(value): not a checkpoint error: \(error)")
             }
         }
-        // Found by vps-fuzz-pickle: a tensor name holding newlines, echoed in the message.
+        // Found by fuzzing the pickle readers: a tensor name holding newlines, echoed in the message.
         XCTAssertThrowsError(try TorchCheckpoint.read(path: Self.fixtures.appendingPathComponent("fuzz_control_chars_in_name.pth").path)) {
             XCTAssertFalse("\($0)".contains("\n"), "\($0)")
             XCTAssertFalse(($0 as? CheckpointError)?.reason.contains("\n") ?? true, "\($0)")

@@ -8,12 +8,12 @@
 // trap, a sanitizer report, a hang or an out-of-memory is a finding.
 import PackageDescription
 
-/// Target name → the vps modules it uses. A Detectron2 `.pkl` reader gets a
-/// `detectron2-pkl` entry here (and a folder in Targets/) once it exists.
+/// Target name → the vps modules it uses.
 let fuzzTargets: [(String, [String])] = [
     ("safetensors", ["VPSCheckpoint"]),
     ("torch-zip", ["VPSCheckpoint"]),
     ("torch-pickle", ["VPSCheckpoint"]),
+    ("detectron2-pkl", ["VPSCheckpoint"]),
     ("pipeline-yaml", ["VPSPipeline"]),
     ("coco-json", ["VPSFormats"]),
     ("youtube-vis-json", ["VPSFormats"]),
