@@ -62,8 +62,8 @@ enum BoundedYAML {
             throw VPSError.invalidPipeline("\(origin): more than \(maxNodes) YAML nodes (with aliases expanded)")
         }
         switch node {
-        case .scalar:
-            return Constructor.default.any(from: node)
+        case .scalar(let scalar):
+            return try value(of: scalar, origin: origin)
         case .sequence(let seq):
             return try seq.map { try plain($0, budget: &budget, origin: origin) }
         case .mapping(let map):
@@ -75,6 +75,38 @@ enum BoundedYAML {
                 out[key.string] = try plain(v, budget: &budget, origin: origin)
             }
             return out
+        }
+    }
+
+    /// A scalar by the type Yams resolved for it (null, bool, int, float,
+    /// else string), read with Swift's own parsers: Yams' constructors trap on
+    /// some inputs (a base-60 integer such as `3:3:3:…:13` that overflows).
+    private static func value(of scalar: Node.Scalar, origin: String) throws -> Any {
+        let text = scalar.string
+        func unreadable() -> VPSError { .invalidPipeline("\(origin): cannot read '\(text)' as a number") }
+        switch Tag.Name(rawValue: Node.scalar(scalar).tag.description) {  // the tag its resolver gives it
+        case .null:
+            return NSNull()
+        case .bool:
+            return ["true", "yes", "on"].contains(text.lowercased())
+        case .int:
+            let digits = text.replacingOccurrences(of: "_", with: "")
+            if let i = Int(digits) { return i }
+            for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] where digits.lowercased().hasPrefix(prefix) {
+                if let i = Int(digits.dropFirst(2), radix: radix) { return i }
+            }
+            throw unreadable()
+        case .float:
+            let t = text.replacingOccurrences(of: "_", with: "").lowercased()
+            switch t {
+            case ".inf", "+.inf": return Double.infinity
+            case "-.inf": return -Double.infinity
+            case ".nan": return Double.nan
+            default: if let d = Double(t) { return d }
+            }
+            throw unreadable()
+        default:
+            return text
         }
     }
 }

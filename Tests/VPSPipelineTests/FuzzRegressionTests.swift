@@ -27,6 +27,16 @@ final class FuzzRegressionTests: XCTestCase {
         }
     }
 
+    /// Scalars keep their YAML types; a base-60 integer Yams would overflow on is an error.
+    func testScalarsAreTypedAndOverflowIsAnError() throws {
+        let spec = try PipelineSpec.parse(yaml: "stages:\n  - s: {a: 3, b: 0.5, c: true, d: '3', e: -.inf, f: x}\n", origin: "t.yaml")
+        XCTAssertEqual(spec.stages[0].settings, ["a": .int(3), "b": .double(0.5), "c": .bool(true), "d": .string("3"),
+                                                 "e": .double(-.infinity), "f": .string("x")])
+        XCTAssertThrowsError(try PipelineSpec.parse(yaml: "stages:\n  - s:\n      a: 3:3:3:1:1:3:3:1:13:3:3:3:13\n", origin: "t.yaml")) {
+            XCTAssertTrue("\($0)".contains("cannot read '3:3:3:1:1:3:3:1:13:3:3:3:13' as a number"), "\($0)")
+        }
+    }
+
     /// Aliases of aliases expand exponentially; the loader stops counting at `maxNodes`.
     func testAliasBombIsAnError() {
         var yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
