@@ -54,7 +54,7 @@ from torchvision.models.resnet import BasicBlock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vps_export import save_checkpoint  # noqa: E402
-from vps_heads import SemSegFPNHead, TrackHead  # noqa: E402
+from vps_heads import FuseHead, SemSegFPNHead, TrackHead  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
@@ -87,6 +87,8 @@ DEFAULTS = dict(
     sem_dims=64, sem_groups=16, sem_loss_weight=0.5, track_loss_weight=1.0,
     steps=12000, lr=1e-3, warmup=300, weight_decay=1e-4, clip=10.0, max_gap=3,
 )
+# --fuse-head: the temporal fusion head alone, on a finished run's frozen model.
+FUSE_DEFAULTS = dict(fuse_embed=32, steps=4000, lr=1e-3, warmup=100, weight_decay=1e-4, clip=10.0)
 
 
 # ---------------------------------------------------------------------------- model
@@ -147,6 +149,8 @@ def build_model(c):
             nn.init.kaiming_normal_(p, mode="fan_out", nonlinearity="relu")
     nn.init.normal_(model.sem_seg_head.predictor.weight, std=0.001)
     nn.init.zeros_(model.sem_seg_head.predictor.bias)
+    if "fuse_embed" in c:
+        model.fuse_head = FuseHead(c["fpn"], c["fuse_embed"])
     return model
 
 
@@ -171,6 +175,7 @@ def vps_config(c, model):
         "trackHead": {"poolSize": 7, "fcDims": c["track_dims"]},
         "semanticHead": {"convDims": c["sem_dims"], "commonStride": 4, "groupNormGroups": c["sem_groups"],
                          "classNames": ["things"] + STUFF_NAMES, "categoryIds": STUFF_IDS},
+        **({"fuseHead": {"embedDims": c["fuse_embed"]}} if "fuse_embed" in c else {}),
     }
 
 
@@ -260,6 +265,51 @@ def sample_pair(videos, pairs, seed, step, max_gap):
     return vi, max(0, t - gap), t, bool(rng.random() < 0.5), rng.uniform(0.8, 1.2, size=2)
 
 
+def sample_triplet(videos, triplets, seed, step):
+    """The (video, frame t, flip, gains) of a fuse-head step: frames t-2, t-1, t, as the `fuse` stage sees them."""
+    epoch, k = divmod(step, len(triplets))
+    order = np.random.default_rng([seed, epoch]).permutation(len(triplets))
+    vi, t = triplets[order[k]]
+    rng = np.random.default_rng([seed, step, 1])
+    return vi, t, bool(rng.random() < 0.5), rng.uniform(0.8, 1.2, size=3)
+
+
+def motion_map(current, previous):
+    """The `motion` stage's map (OpenCV DIS, preset fast, on gray): current -> previous, 2 x H x W."""
+    import cv2
+    gray = [cv2.cvtColor((x.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8), cv2.COLOR_RGB2GRAY)
+            for x in (current, previous)]
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
+    return torch.from_numpy(dis.calc(gray[0], gray[1], None)).permute(2, 0, 1).contiguous()
+
+
+def resampled(flow, h, w):
+    """FlowField.resampled: bilinear (half-pixel centres) to h x w, values scaled to the new pixels."""
+    fh, fw = flow.shape[-2:]
+    if (fh, fw) == (h, w):
+        return flow
+    out = F.interpolate(flow[None], size=(h, w), mode="bilinear", align_corners=False)[0]
+    return out * torch.tensor([w / fw, h / fh], dtype=torch.float32)[:, None, None]
+
+
+def fuse_losses(model, c, images, targets, generator):
+    """Every head's losses on frames t-1 and t (`images[1:]`), each fused with its previous frame
+    by the fuse head; the rest of the model is frozen, so only fuse_head.* learns."""
+    il, tl = transform(model, images[1:], targets)
+    with torch.no_grad():
+        first = model.transform(images[:1])[0]
+        raw = model.backbone(torch.cat([first.tensors, il.tensors]))
+    h, w = il.image_sizes[0]
+    fused = []
+    for b in (1, 2):
+        flow = resampled(motion_map(images[b], images[b - 1]), h, w)
+        cur = type(raw)((k, v[b:b + 1]) for k, v in raw.items())
+        prev = type(raw)((k, v[b - 1:b]) for k, v in raw.items())
+        fused.append(model.fuse_head(cur, prev, flow, il.tensors.shape[-1]))
+    feats = type(raw)((k, torch.cat([fused[0][k], fused[1][k]])) for k in raw)
+    return head_losses(model, c, il, tl, targets, feats, generator)
+
+
 def prepare(video, t, flip, gain):
     img = video.images[t].to(torch.float32) / 255
     if flip:
@@ -271,10 +321,20 @@ def prepare(video, t, flip, gain):
 
 def forward_losses(model, c, images, targets, generator):
     """Mask R-CNN's losses, the semantic loss and MaskTrack R-CNN's matching loss for one pair."""
-    sem_targets = [t.pop("semantic") for t in targets]
-    ids = [t.pop("track_ids") for t in targets]
-    il, tl = model.transform(images, targets)
-    feats = model.backbone(il.tensors)
+    il, tl = transform(model, images, targets)
+    return head_losses(model, c, il, tl, targets, model.backbone(il.tensors), generator)
+
+
+def transform(model, images, targets):
+    """torchvision's resize, normalisation and padding, for the detection targets only."""
+    return model.transform(images, [{k: v for k, v in t.items() if k not in ("semantic", "track_ids")}
+                                    for t in targets])
+
+
+def head_losses(model, c, il, tl, targets, feats, generator):
+    """The losses of every head on the features `feats` of a transformed pair (`il`, `tl`)."""
+    sem_targets = [t["semantic"] for t in targets]
+    ids = [t["track_ids"] for t in targets]
     proposals, rpn_losses = model.rpn(il, feats, tl)
     _, roi_losses = model.roi_heads(feats, proposals, il.image_sizes, tl)
     losses = {**rpn_losses, **roi_losses}
@@ -282,7 +342,7 @@ def forward_losses(model, c, images, targets, generator):
     # Semantic: SemSegFPNHead at stride 4, upsampled ×4 to the padded size; the
     # labels resized (nearest) to the resized image and padded with IGNORE.
     _, up = model.sem_seg_head({f"p{k + 2}": feats[str(k)] for k in range(4)})
-    sem = torch.full((len(images),) + tuple(il.tensors.shape[-2:]), IGNORE, dtype=torch.int64)
+    sem = torch.full((len(targets),) + tuple(il.tensors.shape[-2:]), IGNORE, dtype=torch.int64)
     for b, (s, (h, w)) in enumerate(zip(sem_targets, il.image_sizes)):
         r = F.interpolate(s[None, None].float(), size=(h, w), mode="nearest")[0, 0].long()
         sem[b, :h, :w] = r
@@ -413,6 +473,9 @@ def main():
     ap.add_argument("--export", default=None, help="write the trained model here (safetensors) when done")
     ap.add_argument("--half", action="store_true", help="store the exported weights as float16")
     ap.add_argument("--export-only", action="store_true", help="export RUN/state.pt and exit")
+    ap.add_argument("--fuse-head", metavar="STATE", default=None,
+                    help="train only the temporal fusion head (fuse_head.*) on STATE, a finished run's state.pt, "
+                         "whose weights stay frozen")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -433,9 +496,15 @@ def main():
         if os.path.exists(state_path):
             raise SystemExit(f"{state_path} exists: pass --resume, or another --run")
         c = dict(DEFAULTS)
+        base = None
+        if args.fuse_head:
+            base = torch.load(args.fuse_head, map_location="cpu", weights_only=False)
+            c = {**base["config"], **FUSE_DEFAULTS, "fuse_only": True}
         if args.steps:
             c["steps"] = args.steps
         state = {"step": 0, "seed": args.seed, "config": c, "model": None, "optimizer": None}
+        if base is not None:
+            state["model"] = {**build_model(c).state_dict(), **base["model"]}  # the fuse head starts untrained
         with open(os.path.join(args.run, "log.jsonl"), "w"):
             pass
 
@@ -447,8 +516,14 @@ def main():
         n = export(model, c, args.export, args.half)
         print(f"wrote {args.export}: {n} tensors at step {state['step']}")
         return
+    # With fuse_only, everything but fuse_head.* is frozen, BatchNorm included.
+    fuse_only = c.get("fuse_only", False)
+    trained = model.fuse_head if fuse_only else model
+    for p in model.parameters():
+        p.requires_grad_(not fuse_only)
     decay, no_decay = [], []
-    for name, p in model.named_parameters():
+    for name, p in trained.named_parameters():
+        p.requires_grad_(True)
         (no_decay if p.ndim <= 1 else decay).append(p)
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": c["weight_decay"]},
                              {"params": no_decay, "weight_decay": 0.0}], lr=c["lr"])
@@ -458,7 +533,7 @@ def main():
     synthesize(vps, data_dir, TRAIN_SETS + VAL_SETS)
     t0 = time.time()
     videos = load_videos(data_dir, TRAIN_SETS)
-    pairs = [(vi, t) for vi, v in enumerate(videos) for t in range(1, len(v))]
+    pairs = [(vi, t) for vi, v in enumerate(videos) for t in range(2 if fuse_only else 1, len(v))]
     print(f"{len(videos)} training videos, {len(pairs)} frame pairs loaded in {time.time() - t0:.0f} s; "
           f"{sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters; step {state['step']} of {c['steps']}",
           flush=True)
@@ -467,15 +542,19 @@ def main():
     start = time.time()
     last_ckpt = last_val = start
     step = state["step"]
-    model.train()
     window, window_t = [], time.time()
+    pipeline = "default"
+    if fuse_only:  # validate with the fuse stage on
+        pipeline = os.path.join(args.run, "fuse-learned.yaml")
+        default = open(os.path.join(ROOT, "pipelines", "default.yaml")).read()
+        open(pipeline, "w").write(default.replace("  - detect: {}", "  - fuse: {mode: learned}\n  - detect: {}", 1))
 
     def checkpoint():
         save_state(args.run, {"step": step, "seed": args.seed, "config": c,
                               "model": model.state_dict(), "optimizer": opt.state_dict()})
 
     def run_validation():
-        scores = validate(vps, model, c, args.run, data_dir, args.threads)
+        scores = validate(vps, model, c, args.run, data_dir, args.threads, pipeline)
         log.write(json.dumps({"step": step, "val": scores}) + "\n")
         log.flush()
         print(f"step {step} val " + "  ".join(f"{k}: " + " ".join(f"{m}={v:.3f}" for m, v in s.items() if v is not None)
@@ -488,16 +567,23 @@ def main():
             break
         torch.manual_seed(args.seed * 1_000_003 + step)
         gen = torch.Generator().manual_seed(args.seed * 1_000_033 + step)
-        vi, ta, tb, flip, gains = sample_pair(videos, pairs, args.seed, step, c["max_gap"])
-        (ia, tga), (ib, tgb) = prepare(videos[vi], ta, flip, gains[0]), prepare(videos[vi], tb, flip, gains[1])
+        model.train()
         lr = learning_rate(c, step)
         for g in opt.param_groups:
             g["lr"] = lr
-        losses = forward_losses(model, c, [ia, ib], [tga, tgb], gen)
+        if fuse_only:
+            model.backbone.eval()
+            vi, t, flip, gains = sample_triplet(videos, pairs, args.seed, step)
+            frames = [prepare(videos[vi], t - 2 + j, flip, gains[j]) for j in range(3)]
+            losses = fuse_losses(model, c, [f[0] for f in frames], [f[1] for f in frames[1:]], gen)
+        else:
+            vi, ta, tb, flip, gains = sample_pair(videos, pairs, args.seed, step, c["max_gap"])
+            (ia, tga), (ib, tgb) = prepare(videos[vi], ta, flip, gains[0]), prepare(videos[vi], tb, flip, gains[1])
+            losses = forward_losses(model, c, [ia, ib], [tga, tgb], gen)
         loss = sum(losses.values())
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), c["clip"])
+        torch.nn.utils.clip_grad_norm_(trained.parameters(), c["clip"])
         opt.step()
         step += 1
         window.append({k: float(v.detach()) for k, v in losses.items()})

@@ -1,7 +1,7 @@
 """PyTorch reference modules for vps's extra heads (scripts only, never CI).
 
-Two heads ride on torchvision Mask R-CNN's FPN features (P2..P5 = the
-backbone's outputs "0".."3"):
+Three heads ride on torchvision Mask R-CNN's FPN features (P2..P5 = the
+backbone's outputs "0".."3", P6 = "pool"):
 
 * ``TrackHead``: MaskTrack R-CNN's track head (Yang et al., ICCV 2019,
   https://github.com/youtubevos/MaskTrackRCNN, mmdet/models/track_heads/
@@ -17,10 +17,22 @@ backbone's outputs "0".."3"):
   Upsample when stride != common_stride; the levels are summed; a 1x1
   predictor; x common_stride bilinear upsampling.
 
+* ``FuseHead``: temporal fusion in the spirit of VPSNet's fuse module
+  (https://github.com/mcahny/vps, mmdet/models/extra_necks/bfp_tcea.py and
+  mmdet/models/utils/tcea_modules.py): the previous frame's level is warped
+  by the motion map (``feature_warp``, vps's ``FeatureWarp`` exactly), an
+  EDVR-style temporal attention (sigmoid of the per-cell dot product of 1x1
+  embeddings of both frames) weighs the warped features, and a 3x3 conv over
+  [current, attention * warped] is added as a residual to every level
+  (P2..P6, one set of weights for all levels). Cells whose warped sample fell
+  outside the frame keep the current features.
+
 Parameter names are the checkpoints' own: ``track_head.fcs.{0,1}.{weight,bias}``
 and ``sem_seg_head.p{2..5}.{k}.weight``, ``.norm.weight``, ``.norm.bias``,
 ``sem_seg_head.predictor.{weight,bias}`` (Sequential indices count the
-Upsample modules, so P4 has blocks 0 and 2).
+Upsample modules, so P4 has blocks 0 and 2), ``fuse_head.embed.{weight,bias}``
+(``[E, C, 1, 1]``, ``[E]``) and ``fuse_head.fuse.{weight,bias}``
+(``[C, 2C, 3, 3]``, ``[C]``).
 """
 import math
 
@@ -102,6 +114,89 @@ def sem_seg_postprocess(result, img_size, output_height, output_width):
     """detectron2.modeling.postprocessing.sem_seg_postprocess: crop the padding, resize to the input."""
     result = result[:, : img_size[0], : img_size[1]].expand(1, -1, -1, -1)
     return F.interpolate(result, size=(output_height, output_width), mode="bilinear", align_corners=False)[0]
+
+
+def _taps(pos, n):
+    """BackwardWarp.bilinear along one axis: the position clamped to [0, n-1], its two grid points and weight."""
+    c = pos.clamp(0, n - 1)
+    i0 = c.floor().long()
+    return i0, (i0 + 1).clamp(max=n - 1), c - i0.to(torch.float32)
+
+
+def _f32(x):
+    return torch.tensor(x, dtype=torch.float32)
+
+
+def flow_at_stride(flow, stride, height, width):
+    """FlowField.atStride: ``flow`` (2 x Hf x Wf, frame pixels) sampled bilinearly at each
+    cell's centre ((x + 0.5) * stride - 0.5), divided by ``stride``: 2 x height x width."""
+    s = _f32(float(stride))
+    xs = (torch.arange(width, dtype=torch.float32) + 0.5) * s - 0.5
+    ys = (torch.arange(height, dtype=torch.float32) + 0.5) * s - 0.5
+    x0, x1, ax = _taps(xs, flow.shape[2])
+    y0, y1, ay = _taps(ys, flow.shape[1])
+    ax, ay = ax[None, :], ay[:, None]
+    f = flow.to(torch.float32)
+    v00, v01 = f[:, y0][:, :, x0], f[:, y0][:, :, x1]
+    v10, v11 = f[:, y1][:, :, x0], f[:, y1][:, :, x1]
+    out = (1 - ax) * (1 - ay) * v00 + ax * (1 - ay) * v01 + (1 - ax) * ay * v10 + ax * ay * v11
+    return out / s
+
+
+def feature_warp(features, stride, flow):
+    """vps's FeatureWarp.warp: backward-warps ``features`` (1 x C x H x W at ``stride`` pixels per
+    cell) by ``flow`` (2 x Hf x Wf, current -> previous, pixels of the resized image, whose frame is
+    the top-left Hf x Wf of the padded input). Returns (warped features, zero where invalid; the
+    1 x 1 x H x W validity: the sample point within the frame's first and last pixel centres)."""
+    _, C, H, W = features.shape
+    f = flow_at_stride(flow, stride, H, W)
+    sx = torch.arange(W, dtype=torch.float32)[None, :] + f[0]
+    sy = torch.arange(H, dtype=torch.float32)[:, None] + f[1]
+    s = _f32(float(stride))
+    lo = 0.5 / s - 0.5
+    hi_x, hi_y = (_f32(float(flow.shape[2])) - 0.5) / s - 0.5, (_f32(float(flow.shape[1])) - 0.5) / s - 0.5
+    valid = ((sx >= lo) & (sx <= hi_x) & (sy >= lo) & (sy <= hi_y)).to(features.dtype)
+    x0, x1, ax = _taps(sx, W)
+    y0, y1, ay = _taps(sy, H)
+    flat = features[0].reshape(C, H * W)
+
+    def tap(yy, xx):
+        return flat[:, (yy * W + xx).reshape(-1)].reshape(C, H, W)
+    out = ((1 - ax) * (1 - ay) * tap(y0, x0) + ax * (1 - ay) * tap(y0, x1)
+           + (1 - ax) * ay * tap(y1, x0) + ax * ay * tap(y1, x1))
+    return (out * valid)[None], valid[None, None]
+
+
+class FuseHead(nn.Module):
+    """Learned temporal fusion of one frame's FPN levels with the previous frame's.
+
+    Per level: W = feature_warp(previous), a = sigmoid(sum_e embed(F)_e * embed(W)_e),
+    out = F + valid * fuse([F, a * W]). ``fuse`` starts at zero, so an untrained head
+    leaves the features unchanged.
+    """
+
+    def __init__(self, channels=256, embed_dims=32):
+        super().__init__()
+        self.embed = nn.Conv2d(channels, embed_dims, 1)
+        self.fuse = nn.Conv2d(2 * channels, channels, 3, padding=1)
+        nn.init.zeros_(self.fuse.weight)
+        nn.init.zeros_(self.fuse.bias)
+
+    def level(self, current, warped, valid):
+        att = torch.sigmoid((self.embed(current) * self.embed(warped)).sum(dim=1, keepdim=True))
+        return current + valid * self.fuse(torch.cat([current, att * warped], dim=1))
+
+    def forward(self, current, previous, flow, padded_width):
+        """Fuses every level of ``current`` (name -> 1 x C x H x W) with ``previous`` warped by
+        ``flow`` (see feature_warp); a level's stride is the power of two nearest to
+        padded_width / its width (FeatureMaps.stride(of:))."""
+        out = type(current)()
+        for name, f in current.items():
+            stride = 1 << max(0, math.floor(math.log2(padded_width / f.shape[-1]) + 0.5))
+            with torch.no_grad():
+                warped, valid = feature_warp(previous[name], stride, flow)
+            out[name] = self.level(f, warped, valid)
+        return out
 
 
 class ExtraHeads(nn.Module):

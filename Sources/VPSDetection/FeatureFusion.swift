@@ -2,6 +2,18 @@ import Foundation
 import VPSCore
 import VPSTensor
 
+/// Temporal fusion of feature pyramids: one frame's features combined with
+/// an earlier frame's, brought into the current geometry by the motion map.
+/// `CosineFusion` (training-free) and `FuseHead` (learned) are the two.
+public protocol FeatureFusion {
+    /// `current` fused with `previous` (an earlier frame's features from the
+    /// same model at the same size), brought into the current frame by
+    /// `flow`: the motion map (current → previous) in pixels of the resized
+    /// image (`FeatureMaps.resizedSize`). Maps of different sizes are not
+    /// fused: `current` comes back unchanged.
+    func fuse(_ current: FeatureMaps, with previous: FeatureMaps, flow: FlowField) -> FeatureMaps
+}
+
 /// Training-free temporal fusion of feature pyramids: FGFA's aggregation
 /// rule with the features themselves as embeddings.
 ///
@@ -12,7 +24,7 @@ import VPSTensor
 /// w = 1 / (1 + exp(τ·(1 − cos(F_t, W)))) and the current ones 1 − w. A cell
 /// whose warped sample fell outside the frame keeps the current features,
 /// as does a cell where either vector is zero.
-public struct CosineFusion: Sendable, Equatable {
+public struct CosineFusion: FeatureFusion, Sendable, Equatable {
     /// τ: how sharply the weight falls as the warped features disagree.
     public var temperature: Float
 
@@ -20,11 +32,6 @@ public struct CosineFusion: Sendable, Equatable {
         self.temperature = temperature
     }
 
-    /// `current` fused with `previous` (an earlier frame's features from the
-    /// same model at the same size), brought into the current frame by
-    /// `flow`: the motion map (current → previous) in pixels of the resized
-    /// image (`FeatureMaps.resizedSize`). Maps of different sizes are not
-    /// fused: `current` comes back unchanged.
     public func fuse(_ current: FeatureMaps, with previous: FeatureMaps, flow: FlowField) -> FeatureMaps {
         guard current.paddedSize == previous.paddedSize, current.levels.count == previous.levels.count else { return current }
         var out = current
@@ -65,8 +72,12 @@ public struct CosineFusion: Sendable, Equatable {
 }
 
 extension FeatureMaps {
-    /// The stride of `level` (one of `levels`) in pixels of the resized image.
-    public func stride(of level: Tensor) -> Int { max(1, paddedSize.w / max(1, level.w)) }
+    /// The stride of `level` (one of `levels`) in pixels of the resized
+    /// image: the power of two nearest to the padded width ÷ the level's
+    /// (P6 of a width that 64 does not divide has ⌈W/64⌉ cells, still stride 64).
+    public func stride(of level: Tensor) -> Int {
+        1 << max(0, Int(log2(Double(paddedSize.w) / Double(max(1, level.w))).rounded()))
+    }
 
     /// These features carried to a later frame by `flow` (that frame → this
     /// one, in pixels of the resized image): every level warped

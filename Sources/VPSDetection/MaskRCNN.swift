@@ -20,6 +20,9 @@ public final class MaskRCNN: @unchecked Sendable {
     public let trackHead: TrackHead?
     /// The Panoptic-FPN semantic head, when the config declares one.
     public let semanticHead: SemanticHead?
+    /// The learned temporal fusion head, when the config declares one; the
+    /// `fuse` stage runs it between `features(_:)` and `detect(_:)`.
+    public let fuseHead: FuseHead?
     /// The embeddings used without a track head.
     public let pooledEmbedding: PooledEmbedding
 
@@ -33,7 +36,8 @@ public final class MaskRCNN: @unchecked Sendable {
         let r = ParameterReader(weights, batchNormEps: config.backbone.batchNormEps)
         let p = Parts(config: config, reader: r)
         transform = ImageTransform(config: config.transform)
-        (body, fpn, rpn, roiHeads, trackHead, semanticHead) = (p.body, p.fpn, p.rpn, p.roiHeads, p.trackHead, p.semanticHead)
+        (body, fpn, rpn, roiHeads, trackHead, semanticHead, fuseHead) =
+            (p.body, p.fpn, p.rpn, p.roiHeads, p.trackHead, p.semanticHead, p.fuseHead)
         pooledEmbedding = PooledEmbedding(poolSize: config.roiHeads.boxPoolSize, samplingRatio: config.roiHeads.samplingRatio)
         try r.finish()
     }
@@ -50,7 +54,7 @@ public final class MaskRCNN: @unchecked Sendable {
     /// The parts that hold parameters, built in checkpoint order.
     private struct Parts {
         var body: ResNetBody, fpn: FPN, rpn: RegionProposalNetwork, roiHeads: RoIHeads
-        var trackHead: TrackHead?, semanticHead: SemanticHead?
+        var trackHead: TrackHead?, semanticHead: SemanticHead?, fuseHead: FuseHead?
 
         init(config: MaskRCNNConfig, reader r: ParameterReader) {
             let channels = config.backbone.fpnChannels
@@ -62,6 +66,7 @@ public final class MaskRCNN: @unchecked Sendable {
                 TrackHead(config: $0, channels: channels, samplingRatio: config.roiHeads.samplingRatio, reader: r)
             }
             semanticHead = config.semanticHead.map { SemanticHead(config: $0, channels: channels, reader: r) }
+            fuseHead = config.fuseHead.map { FuseHead(config: $0, channels: channels, reader: r) }
         }
     }
 

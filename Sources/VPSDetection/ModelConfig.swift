@@ -22,6 +22,9 @@ public struct MaskRCNNConfig: Codable, Sendable, Equatable {
     public var trackHead: TrackHeadConfig? = nil
     /// The Panoptic-FPN semantic head (parameters `sem_seg_head.*`); nil: things only.
     public var semanticHead: SemanticHeadConfig? = nil
+    /// The learned temporal fusion head (parameters `fuse_head.*`); nil: none,
+    /// and the `fuse` stage offers only its training-free mode.
+    public var fuseHead: FuseHeadConfig? = nil
 
     public init() {}
 
@@ -96,6 +99,7 @@ public struct MaskRCNNConfig: Codable, Sendable, Equatable {
                 throw bad("semanticHead.categoryIds needs one id per stuff class (\(s.classNames.count - 1)), got \(ids.count)")
             }
         }
+        if let f = fuseHead, f.embedDims < 1 { throw bad("fuseHead.embedDims must be positive, got \(f.embedDims)") }
     }
 }
 
@@ -268,6 +272,22 @@ public struct TrackHeadConfig: Codable, Sendable, Equatable {
 
     /// Length of the embedding.
     public var embeddingLength: Int { fcDims.last ?? 0 }
+}
+
+/// The learned temporal fusion head (`FuseHead`): a 1×1 embedding of
+/// `embedDims` channels for its attention, and a 3×3 conv over the current
+/// and the attended warped features.
+public struct FuseHeadConfig: Codable, Sendable, Equatable {
+    public var embedDims: Int = 32
+    public init() {}
+
+    enum CodingKeys: String, CodingKey { case embedDims }
+
+    /// Keys left out take their defaults.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        embedDims = try c.decodeIfPresent(Int.self, forKey: .embedDims) ?? 32
+    }
 }
 
 /// Detectron2's `SemSegFPNHead` (Panoptic FPN) with GroupNorm.

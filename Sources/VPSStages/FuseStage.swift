@@ -7,34 +7,47 @@ import VPSPipeline
 /// feature pyramid with earlier frames' features warped by the motion map.
 ///
 /// Settings: `mode` — `cosine` (`CosineFusion`: FGFA's rule with the
-/// features as embeddings; training-free, for any checkpoint) or `none` (the
-/// features pass unchanged); `temperature` (τ, default 10); `window`
+/// features as embeddings; training-free, for any checkpoint), `learned`
+/// (the checkpoint's `FuseHead`, `fuse_head.*`; a model without one is an
+/// error) or `none` (the features pass unchanged); `temperature` (τ of
+/// `cosine`, default 10); `window`
 /// (frames aggregated, default 1: the previous frame only). With window k
 /// the fusion is recursive: the previous frame's features fused over k − 1
 /// frames are fused with the current ones, so every frame costs k fusions.
 /// Features from a different model or of another size are not fused.
 public final class FuseStage: Stage {
-    public enum Mode: String, CaseIterable, Sendable { case none, cosine }
+    public enum Mode: String, CaseIterable, Sendable { case none, cosine, learned }
 
     public let name = "fuse"
     public let requires = [FeaturesKey.name, MotionKey.name]
     public let provides = [FeaturesKey.name]
     public let mode: Mode
-    public let fusion: CosineFusion
+    /// The rule of mode cosine.
+    public let cosine: CosineFusion
     public let window: Int
     /// The previous frame's features fused over 0, 1, … window − 1 earlier frames.
     private var previous: [FeatureMaps] = []
     private var previousModel: ObjectIdentifier?
 
-    public init(mode: Mode, fusion: CosineFusion = CosineFusion(), window: Int = 1) {
+    public init(mode: Mode, cosine: CosineFusion = CosineFusion(), window: Int = 1) {
         self.mode = mode
-        self.fusion = fusion
+        self.cosine = cosine
         self.window = window
     }
 
     public func process(_ packet: inout Packet) throws {
-        guard mode == .cosine else { return }
         let features = try packet.require(FeaturesKey.self)
+        let fusion: FeatureFusion
+        switch mode {
+        case .none: return
+        case .cosine: fusion = cosine
+        case .learned:
+            guard let head = features.model.fuseHead else {
+                throw VPSError.invalidPipeline("fuse mode learned needs a checkpoint with a fusion head (fuse_head.*); "
+                                               + "this one has none: use mode cosine or none")
+            }
+            fusion = head
+        }
         let current = features.maps
         var states = [current]
         if previousModel == ObjectIdentifier(features.model), !previous.isEmpty {
@@ -52,7 +65,7 @@ public final class FuseStage: Stage {
     /// The `fuse` stage's settings.
     public struct Settings: SettingsDecodable, Equatable {
         public var mode = Mode.cosine
-        /// τ of `CosineFusion`, ≥ 0.
+        /// τ of `CosineFusion` (mode cosine), ≥ 0.
         public var temperature = 10.0
         /// Frames aggregated, 1…32.
         public var window = 1
@@ -78,10 +91,10 @@ public final class FuseStage: Stage {
     }
 
     static let definition = StageDefinition(
-        name: "fuse", summary: "fuse each frame's features with earlier frames' warped by the motion map (mode cosine|none)",
+        name: "fuse", summary: "fuse each frame's features with earlier frames' warped by the motion map (mode cosine|learned|none)",
         settings: Settings.self,
         builder: .stage { settings, _ in
             let s = try settings.decode(Settings.self)
-            return FuseStage(mode: s.mode, fusion: CosineFusion(temperature: Float(s.temperature)), window: s.window)
+            return FuseStage(mode: s.mode, cosine: CosineFusion(temperature: Float(s.temperature)), window: s.window)
         })
 }

@@ -74,8 +74,14 @@ final class TemporalStagesTests: XCTestCase {
             let fused = try self.features(packets[i])
             for (a, b) in zip(fused.joined(), raw[i].joined()) { XCTAssertEqual(a, b, accuracy: 1e-4) }
         }
-        XCTAssertThrowsError(try buildStage("fuse", ["mode": .string("learned")])) {
-            XCTAssertEqual("\($0)", "invalid pipeline: fuse mode 'learned' is unknown; valid: none, cosine")
+        XCTAssertThrowsError(try buildStage("fuse", ["mode": .string("attention")])) {
+            XCTAssertEqual("\($0)", "invalid pipeline: fuse mode 'attention' is unknown; valid: none, cosine, learned")
+        }
+        var packet = frames(1)[0]
+        try features.handle(&packet)
+        XCTAssertThrowsError(try FuseStage(mode: .learned).handle(&packet), "the tiny model has no fuse head") {
+            XCTAssertEqual("\($0)", "invalid pipeline: fuse mode learned needs a checkpoint with a fusion head (fuse_head.*); "
+                           + "this one has none: use mode cosine or none")
         }
         XCTAssertThrowsError(try buildStage("fuse", ["window": .int(0)]))
         XCTAssertThrowsError(try buildStage("features", ["interval": .int(0)]))
