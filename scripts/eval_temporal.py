@@ -6,7 +6,8 @@
 
 Variants (written as pipeline files from pipelines/default.yaml and
 pipelines/fast.yaml): per-frame, default (fuse off), default with
-`fuse: {mode: cosine}`, and fast at interval 3, 5 and 10 (key frames by
+`fuse: {mode: cosine}` and with `fuse: {mode: learned}` (the weights'
+fusion head), and fast at interval 3, 5 and 10 (key frames by
 interval only) and adaptive (interval 10 with max_motion / max_outside), each
 with feature propagation and with mask propagation. On each held-out set
 (`eval_default_model.HELDOUT`: seeds never used in training or validation) it
@@ -33,7 +34,8 @@ def variants():
     default = open(os.path.join(ROOT, "pipelines", "default.yaml")).read()
     fast = open(os.path.join(ROOT, "pipelines", "fast.yaml")).read()
     out = {"per-frame": None, "default": None}
-    out["fuse-cosine"] = default.replace("  - detect: {}", "  - fuse: {mode: cosine}\n  - detect: {}", 1)
+    for mode in ("cosine", "learned"):
+        out[f"fuse-{mode}"] = default.replace("  - detect: {}", f"  - fuse: {{mode: {mode}}}\n  - detect: {{}}", 1)
 
     def keyframes(interval, motion, outside, propagate):
         t = re.sub(r"interval: \d+", f"interval: {interval}", fast)
