@@ -16,8 +16,9 @@ struct AnnotateCommand: ParsableCommand {
         discussion: """
         Stages (pipelines/default.yaml): decode → motion → features → detect → track → panoptic → \
         render → encode, plus one export per --export. --pipeline takes a YAML file or a built-in \
-        name: default (motion-compensated Hungarian tracking) or per-frame (the VPSNet baseline: \
-        no motion compensation, greedy association). --export may be repeated; the n-th --format \
+        name: default (motion-compensated Hungarian tracking), per-frame (the VPSNet baseline: \
+        no motion compensation, greedy association) or fast (key frames; detections carried \
+        between them by the motion map). --export may be repeated; the n-th --format \
         applies to the n-th --export (one --format applies to all; the default is coco). Formats: \
         youtube-vis, coco (instances with track_id), mots, mot, panoptic (a directory of PNGs \
         plus panoptic.json). Without --weights, vps's own model runs: it knows only the synthetic \
@@ -34,7 +35,7 @@ struct AnnotateCommand: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
 
-    @Option(help: "Pipeline: a YAML file, or a built-in name (default, per-frame).")
+    @Option(help: "Pipeline: a YAML file, or a built-in name (default, per-frame, fast).")
     var pipeline: String?
 
     @Option(help: "Write results to this file (a directory for --format panoptic). Repeatable.")

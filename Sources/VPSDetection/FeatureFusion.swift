@@ -6,12 +6,26 @@ import VPSTensor
 /// an earlier frame's, brought into the current geometry by the motion map.
 /// `CosineFusion` (training-free) and `FuseHead` (learned) are the two.
 public protocol FeatureFusion {
+    /// One level: `current` fused with the earlier frame's level warped into
+    /// this frame (`FeatureWarp`; its `valid` says where the sample lay
+    /// inside the frame). Same shape and layout as `current`.
+    func fuse(level current: Tensor, warped: FeatureWarp.Result) -> Tensor
+}
+
+extension FeatureFusion {
     /// `current` fused with `previous` (an earlier frame's features from the
     /// same model at the same size), brought into the current frame by
     /// `flow`: the motion map (current → previous) in pixels of the resized
-    /// image (`FeatureMaps.resizedSize`). Maps of different sizes are not
-    /// fused: `current` comes back unchanged.
-    func fuse(_ current: FeatureMaps, with previous: FeatureMaps, flow: FlowField) -> FeatureMaps
+    /// image (`FeatureMaps.resizedSize`), every level warped at its stride.
+    /// Maps of different sizes are not fused: `current` comes back unchanged.
+    public func fuse(_ current: FeatureMaps, with previous: FeatureMaps, flow: FlowField) -> FeatureMaps {
+        guard current.paddedSize == previous.paddedSize, current.levels.count == previous.levels.count else { return current }
+        var out = current
+        out.levels = zip(current.levels, previous.levels).map { cur, prev in
+            fuse(level: cur, warped: FeatureWarp.warp(prev, stride: current.stride(of: cur), by: flow))
+        }
+        return out
+    }
 }
 
 /// Training-free temporal fusion of feature pyramids: FGFA's aggregation
@@ -32,18 +46,9 @@ public struct CosineFusion: FeatureFusion, Sendable, Equatable {
         self.temperature = temperature
     }
 
-    public func fuse(_ current: FeatureMaps, with previous: FeatureMaps, flow: FlowField) -> FeatureMaps {
-        guard current.paddedSize == previous.paddedSize, current.levels.count == previous.levels.count else { return current }
-        var out = current
-        out.levels = zip(current.levels, previous.levels).map { cur, prev in
-            let warped = FeatureWarp.warp(prev, stride: current.stride(of: cur), by: flow)
-            return blend(cur, warped.features, valid: warped.valid)
-        }
-        return out
-    }
-
     /// (1 − w)·current + w·warped per cell, w from the cosine of the two.
-    func blend(_ current: Tensor, _ warped: Tensor, valid: [UInt8]) -> Tensor {
+    public func fuse(level current: Tensor, warped result: FeatureWarp.Result) -> Tensor {
+        let warped = result.features, valid = result.valid
         precondition(current.shape == warped.shape && current.layout == warped.layout, "fused maps differ in shape")
         let out = Tensor(shape: current.shape, layout: current.layout)
         let (groups, groupStride, pixelStride, lanes) = current.lanes

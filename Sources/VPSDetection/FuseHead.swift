@@ -42,18 +42,9 @@ public struct FuseHead: FeatureFusion {
         fuseWarped = Conv2d(inChannels: c, outChannels: c, kernel: 3, padding: 1, weight: warped, bias: nil)
     }
 
-    public func fuse(_ current: FeatureMaps, with previous: FeatureMaps, flow: FlowField) -> FeatureMaps {
-        guard current.paddedSize == previous.paddedSize, current.levels.count == previous.levels.count else { return current }
-        var out = current
-        out.levels = zip(current.levels, previous.levels).map { cur, prev in
-            let warped = FeatureWarp.warp(prev, stride: current.stride(of: cur), by: flow)
-            return level(cur, warped.features, valid: warped.valid)
-        }
-        return out
-    }
-
     /// One level (`.blocked8`): `current` + valid · fuse([current, a · warped]).
-    func level(_ current: Tensor, _ warped: Tensor, valid: [UInt8]) -> Tensor {
+    public func fuse(level current: Tensor, warped result: FeatureWarp.Result) -> Tensor {
+        let warped = result.features, valid = result.valid
         precondition(current.shape == warped.shape && current.layout == .blocked8 && warped.layout == .blocked8,
                      "FuseHead fuses .blocked8 maps of one shape")
         let cells = current.h * current.w
