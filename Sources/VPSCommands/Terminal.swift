@@ -8,14 +8,19 @@ import VPSPipeline
 /// removes temporary outputs and exits at once with code 130.
 final class InterruptHandler {
     private let source: DispatchSourceSignal
+    /// SIGINTs so far; the handler may run on any thread of the global queue.
     private var count = 0
+    private let lock = NSLock()
 
     init(token: CancellationToken, quiet: Bool) {
         signal(SIGINT, SIG_IGN)
         source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         source.setEventHandler { [unowned self] in
-            self.count += Int(max(1, self.source.data))
-            if self.count == 1 {
+            let count = self.lock.withLock {
+                self.count += Int(max(1, self.source.data))
+                return self.count
+            }
+            if count == 1 {
                 token.cancel()
                 if !quiet { Console.note("interrupt: finishing the frames in flight (Ctrl-C again to abort)") }
             } else {
