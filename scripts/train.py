@@ -88,7 +88,7 @@ DEFAULTS = dict(
     steps=12000, lr=1e-3, warmup=300, weight_decay=1e-4, clip=10.0, max_gap=3,
 )
 # --fuse-head: the temporal fusion head alone, on a finished run's frozen model.
-FUSE_DEFAULTS = dict(fuse_embed=32, steps=4000, lr=1e-3, warmup=100, weight_decay=1e-4, clip=10.0)
+FUSE_DEFAULTS = dict(fuse_embed=32, steps=4000, lr=1e-4, warmup=200, weight_decay=1e-4, clip=10.0)
 
 
 # ---------------------------------------------------------------------------- model
@@ -294,7 +294,9 @@ def resampled(flow, h, w):
 
 def fuse_losses(model, c, images, targets, generator):
     """Every head's losses on frames t-1 and t (`images[1:]`), each fused with its previous frame
-    by the fuse head; the rest of the model is frozen, so only fuse_head.* learns."""
+    by the fuse head; the rest of the model is frozen, so only fuse_head.* learns. Also returns
+    the sum of the same losses without fusion (no gradient, the same proposal and jitter
+    draws): the figure to beat, logged as "unfused"."""
     il, tl = transform(model, images[1:], targets)
     with torch.no_grad():
         first = model.transform(images[:1])[0]
@@ -307,7 +309,13 @@ def fuse_losses(model, c, images, targets, generator):
         prev = type(raw)((k, v[b - 1:b]) for k, v in raw.items())
         fused.append(model.fuse_head(cur, prev, flow, il.tensors.shape[-1]))
     feats = type(raw)((k, torch.cat([fused[0][k], fused[1][k]])) for k in raw)
-    return head_losses(model, c, il, tl, targets, feats, generator)
+    state = torch.get_rng_state(), generator.get_state()
+    losses = head_losses(model, c, il, tl, targets, feats, generator)
+    with torch.no_grad():  # the same proposal and jitter draws
+        torch.set_rng_state(state[0])
+        generator.set_state(state[1])
+        unfused = head_losses(model, c, il, tl, targets, type(raw)((k, v[1:]) for k, v in raw.items()), generator)
+    return losses, float(sum(unfused.values()))
 
 
 def prepare(video, t, flip, gain):
@@ -575,7 +583,7 @@ def main():
             model.backbone.eval()
             vi, t, flip, gains = sample_triplet(videos, pairs, args.seed, step)
             frames = [prepare(videos[vi], t - 2 + j, flip, gains[j]) for j in range(3)]
-            losses = fuse_losses(model, c, [f[0] for f in frames], [f[1] for f in frames[1:]], gen)
+            losses, unfused = fuse_losses(model, c, [f[0] for f in frames], [f[1] for f in frames[1:]], gen)
         else:
             vi, ta, tb, flip, gains = sample_pair(videos, pairs, args.seed, step, c["max_gap"])
             (ia, tga), (ib, tgb) = prepare(videos[vi], ta, flip, gains[0]), prepare(videos[vi], tb, flip, gains[1])
@@ -587,13 +595,16 @@ def main():
         opt.step()
         step += 1
         window.append({k: float(v.detach()) for k, v in losses.items()})
+        if fuse_only:
+            window[-1]["unfused"] = unfused
         if step % args.log_every == 0:
             dt = (time.time() - window_t) / len(window)
             mean = {k: sum(w[k] for w in window) / len(window) for k in window[0]}
-            row = {"step": step, "lr": lr, "loss": sum(mean.values()), "sec_per_step": dt, **mean}
+            total = sum(v for k, v in mean.items() if k.startswith("loss_"))
+            row = {"step": step, "lr": lr, "loss": total, "sec_per_step": dt, **mean}
             log.write(json.dumps(row) + "\n")
             log.flush()
-            print(f"step {step}  loss {row['loss']:.3f}  " + " ".join(f"{k[5:]} {v:.3f}" for k, v in mean.items())
+            print(f"step {step}  loss {row['loss']:.3f}  " + " ".join(f"{k.removeprefix('loss_')} {v:.3f}" for k, v in mean.items())
                   + f"  lr {lr:.2e}  {dt:.2f} s/step", flush=True)
             window, window_t = [], time.time()
         now = time.time()
