@@ -6,6 +6,7 @@
     /tmp/tv/bin/python scripts/train.py --run runs/default            # starts, or resumes with --resume
     /tmp/tv/bin/python scripts/train.py --run runs/default --resume --max-minutes 60
     /tmp/tv/bin/python scripts/train.py --run runs/default --export-only --export Samples/models/vps-synth.safetensors
+    /tmp/tv/bin/python scripts/train.py --run runs/fuse --fuse-head runs/default/state.pt   # then --export-only as above
 
 The model is torchvision's `MaskRCNN` on a slim ResNet-FPN (torchvision's
 parameter names, so vps reads it unchanged) plus the heads of
@@ -14,6 +15,12 @@ parameter names, so vps reads it unchanged) plus the heads of
 on pairs of frames of one video with MaskTrack R-CNN's loss: for each box of
 the later frame, cross-entropy over [new object (logit 0), dot products with
 the earlier frame's objects].
+
+With --fuse-head the run trains only the temporal fusion head (`FuseHead` of
+`scripts/vps_heads.py`, `fuse_head.*`) on a finished run's model, frozen: three
+consecutive frames per step, frames t-1 and t each fused with their previous
+frame (warped by OpenCV's DIS, as the `motion` stage computes it), every head's
+loss on the fused features; the log adds the same losses without fusion.
 
 Data: `vps synth` videos (seeds in TRAIN_SETS; they are never used for
 validation or for the README's figures). Validation: every --val-minutes the
