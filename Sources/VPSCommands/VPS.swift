@@ -18,15 +18,21 @@ public struct VPS: ParsableCommand {
     /// 0 on success, 1 on bad input or arguments (one line on stderr),
     /// 2 on an internal failure, 130 when interrupted.
     public static func runAndExit(_ arguments: [String]? = nil) -> Never {
+        Foundation.exit(run(arguments))
+    }
+
+    /// `runAndExit` without the exit: the status it exits with. Returning
+    /// first lets the command and its error be released before `exit`.
+    static func run(_ arguments: [String]?) -> Int32 {
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
-            Foundation.exit(0)
+            return 0
         } catch {
             let outcome = outcome(of: error)
             if let text = outcome.stdout { print(text) }
             if let line = outcome.stderr { FileHandle.standardError.write(Data((line + "\n").utf8)) }
-            Foundation.exit(outcome.status)
+            return outcome.status
         }
     }
 
