@@ -44,6 +44,15 @@ def videos_of(d):
     return sorted(v for v in os.listdir(d) if v.startswith("video_"))
 
 
+def synthesize_set(vps, data, name, difficulty, seed, videos, frames, size):
+    """Writes the `vps synth` set `name` under `data` unless it is there; returns its directory."""
+    set_dir = os.path.join(data, name)
+    if not os.path.exists(os.path.join(set_dir, "train.json")):
+        run([vps, "synth", set_dir, "--videos", str(videos), "--frames", str(frames), "--seed", str(seed),
+             "--size", size, "--difficulty", difficulty, "--quiet"])
+    return set_dir
+
+
 def annotate_set(vps, set_dir, pred, weights, pipeline, threads, scratch):
     """`vps annotate` of every video of `set_dir` with a panoptic export into `pred`/<video>."""
     os.makedirs(pred, exist_ok=True)
@@ -148,11 +157,8 @@ def main():
     os.makedirs(args.data, exist_ok=True)
     os.makedirs(args.out, exist_ok=True)
     figures = {}
-    for name, difficulty, seed, n, frames, size in sets:
-        set_dir = os.path.join(args.data, name)
-        if not os.path.exists(os.path.join(set_dir, "train.json")):
-            run([vps, "synth", set_dir, "--videos", str(n), "--frames", str(frames), "--seed", str(seed),
-                 "--size", size, "--difficulty", difficulty, "--quiet"])
+    for name, *spec in sets:
+        set_dir = synthesize_set(vps, args.data, name, *spec)
         for p in PIPELINES:
             pred = os.path.join(args.out, name, p)
             annotate_set(vps, set_dir, pred, args.weights, p, args.threads, args.out)

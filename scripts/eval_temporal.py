@@ -27,7 +27,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from eval_default_model import HELDOUT, annotate_set, run, scores  # noqa: E402
+from eval_default_model import HELDOUT, annotate_set, run, scores, synthesize_set  # noqa: E402
 
 
 def variants():
@@ -68,11 +68,8 @@ def main():
             files[name] = os.path.join(args.out, name + ".yaml")
             open(files[name], "w").write(text)
     figures = {}
-    for set_name, difficulty, seed, n, frames, size in HELDOUT:
-        set_dir = os.path.join(args.data, set_name)
-        if not os.path.exists(os.path.join(set_dir, "train.json")):
-            run([vps, "synth", set_dir, "--videos", str(n), "--frames", str(frames), "--seed", str(seed),
-                 "--size", size, "--difficulty", difficulty, "--quiet"])
+    for set_name, *spec in HELDOUT:
+        set_dir = synthesize_set(vps, args.data, set_name, *spec)
         for name, pipeline in files.items():
             pred = os.path.join(args.out, set_name, name)
             cached = os.path.join(pred, "scores.json")
